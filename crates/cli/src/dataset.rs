@@ -1,0 +1,1 @@
+//! Loading the bundled dataset (and user list files) into the entity graph for the commands.

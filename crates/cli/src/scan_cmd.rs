@@ -1,0 +1,8 @@
+//! Placeholder until the owning crate lands; replaced by the real command.
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<u8> {
+    anyhow::bail!("this command is not built yet")
+}

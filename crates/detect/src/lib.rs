@@ -1,0 +1,1 @@
+//! Pure detector math: beacons, long connections, bulk uploads; no I/O

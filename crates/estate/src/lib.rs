@@ -1,0 +1,1 @@
+//! Inventory, nmap XML and app-list readers; IEEE OUI registry; attribution of devices and apps

@@ -1,0 +1,1 @@
+//! Readers for every restricted-list format unmask knows, with diagnostics, and the bundled dataset

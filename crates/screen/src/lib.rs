@@ -1,0 +1,1 @@
+//! Name index, scorer, explanations and exposure paths over the entity graph
