@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod bench_cmd;
 mod dataset;
 mod entity_cmd;
 mod eval_cmd;
@@ -33,6 +34,8 @@ enum Cmd {
     Scan(scan_cmd::Args),
     /// Find beacons, bulk uploads and restricted-owner infrastructure in flow logs.
     Flows(flows_cmd::Args),
+    /// Benchmarks that print their figures.
+    Bench(bench_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Cmd::Eval(a) => eval_cmd::run(a),
         Cmd::Scan(a) => scan_cmd::run(a),
         Cmd::Flows(a) => flows_cmd::run(a),
+        Cmd::Bench(a) => bench_cmd::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
