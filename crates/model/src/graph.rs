@@ -145,7 +145,8 @@ impl Graph {
                 seen.entry(k).or_default().push(i as u32);
             }
         }
-        let mut groups: Vec<(String, Vec<u32>)> = seen.into_iter().filter(|(_, v)| v.len() > 1).collect();
+        let mut groups: Vec<(String, Vec<u32>)> =
+            seen.into_iter().filter(|(_, v)| v.len() > 1).collect();
         groups.sort();
         for (k, members) in groups {
             for w in members.windows(2) {
