@@ -1,9 +1,45 @@
-//! Name index, scorer, explanations and exposure paths over the entity graph.
+//! Screening names against the entity graph: a candidate index over every name of every entity,
+//! a scorer with named features, explanations, and exposure paths to listed ancestors.
 //!
-//! SKELETON: the public API below is the contract other crates code against
-//! (`Screener::new`, `Screener::screen`, `Query`, `Match`); the internals are being built.
+//! - [`Screener::new`] reads every name of every entity (primary, aliases, weak aliases, former and
+//!   native names) with [`unmask_text::analyze`] and indexes it under token, synonym-class,
+//!   phonetic, character-trigram and acronym keys, with token document frequencies for rarity.
+//! - [`Screener::screen`] analyses a [`Query`], gathers at most [`MAX_CANDIDATES`] names that share
+//!   the rarest keys, scores each with [`score_analyses`], keeps the best name per entity at or
+//!   above the threshold and attaches [`Graph::exposure_paths`] to every [`Match`].
+//! - [`score_names`] is the same scorer on a bare pair of names (used by `unmask eval`).
+//!
+//! A query made only of generic words ("Corporation", "Technology Co., Ltd.") matches nothing.
+//!
+//! ```
+//! use unmask_model::*;
+//! use unmask_screen::{Query, Screener};
+//! let mut nuctech = Entity::new("curated:nuctech", EntityKind::Company, "curated");
+//! nuctech.add_name("Nuctech Company Limited", NameRole::Primary);
+//! nuctech.add_name("同方威视技术股份有限公司", NameRole::Native);
+//! nuctech.memberships.push(Membership::new("BIS_ENTITY_LIST", "curated").since("2020-12-18"));
+//! let mut stvs = Entity::new("curated:stvs", EntityKind::Company, "curated");
+//! stvs.add_name("Secure Technology Value Solutions", NameRole::Primary);
+//! stvs.relations.push(Relation::new(RelationKind::SubsidiaryOf, Target::Id("curated:nuctech".into()), "curated"));
+//! let graph = Graph::build(vec![nuctech, stvs], unmask_text::name_key);
+//! let screener = Screener::new(&graph);
+//!
+//! let m = &screener.screen(&Query::new("同方威视"))[0];
+//! assert_eq!(graph.entity(m.entity).id, "curated:nuctech");
+//!
+//! let m = &screener.screen(&Query::new("STVS"))[0]; // acronym of the subsidiary
+//! assert_eq!(graph.entity(m.paths[0].listed).id, "curated:nuctech");
+//!
+//! assert!(screener.screen(&Query::new("Technology Co., Ltd.")).is_empty());
+//! ```
 
-use unmask_model::{EntIdx, ExposurePath, Graph};
+mod score;
+
+pub use score::{score_analyses, score_names, Score};
+
+use ahash::{AHashMap, RandomState};
+use unmask_model::{EntIdx, EntityKind, ExposurePath, Graph, NameRole};
+use unmask_text::{analyze, Analysis, NameKind, Token, TokenKind};
 
 /// A screening request.
 #[derive(Debug, Clone)]
@@ -19,12 +55,31 @@ pub struct Query<'a> {
 
 impl<'a> Query<'a> {
     pub fn new(name: &'a str) -> Self {
-        Query { name, country: None, threshold: DEFAULT_THRESHOLD, limit: 10 }
+        Query {
+            name,
+            country: None,
+            threshold: DEFAULT_THRESHOLD,
+            limit: 10,
+        }
+    }
+    pub fn country(mut self, c: Option<&'a str>) -> Self {
+        self.country = c;
+        self
+    }
+    pub fn threshold(mut self, t: f64) -> Self {
+        self.threshold = t;
+        self
     }
 }
 
 /// The documented default threshold.
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
+
+/// At most this many names are fully scored for one query.
+pub const MAX_CANDIDATES: usize = 120;
+
+/// Longest query (in bytes) that is screened; longer input is cut at a character boundary.
+pub const MAX_QUERY_BYTES: usize = 1024;
 
 /// One feature's contribution to a score.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -32,6 +87,16 @@ pub struct Feature {
     pub name: &'static str,
     pub value: f64,
     pub detail: String,
+}
+
+impl Feature {
+    pub fn new(name: &'static str, value: f64, detail: impl Into<String>) -> Self {
+        Feature {
+            name,
+            value: (value * 10_000.0).round() / 10_000.0,
+            detail: detail.into(),
+        }
+    }
 }
 
 /// A match of a query against one entity.
@@ -46,33 +111,445 @@ pub struct Match {
     pub paths: Vec<ExposurePath>,
 }
 
+impl Match {
+    /// True when the entity or one of its ancestors is listed.
+    pub fn is_exposed(&self, graph: &Graph) -> bool {
+        graph.entity(self.entity).is_listed() || !self.paths.is_empty()
+    }
+}
+
+#[derive(Debug)]
+struct IndexedName {
+    entity: EntIdx,
+    name_idx: u16,
+    role: NameRole,
+    analysis: Analysis,
+}
+
 /// The screening engine over one graph.
 #[derive(Debug)]
 pub struct Screener<'g> {
     graph: &'g Graph,
+    names: Vec<IndexedName>,
+    postings: AHashMap<u64, Vec<u32>>,
+    /// Number of names carrying each core token text.
+    df: AHashMap<u64, u32>,
+    ids: AHashMap<String, Vec<EntIdx>>,
+    hasher: RandomState,
+}
+
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    Word(&'a str),
+    Class(u32),
+    Phon(&'a str),
+    Tri(&'a [u8]),
+    Acr(&'a str),
+}
+
+impl Key<'_> {
+    fn hash(self, h: &RandomState) -> u64 {
+        match self {
+            Key::Word(s) => h.hash_one((0u8, s)),
+            Key::Class(c) => h.hash_one((1u8, c)),
+            Key::Phon(s) => h.hash_one((2u8, s)),
+            Key::Tri(b) => h.hash_one((3u8, b)),
+            Key::Acr(s) => h.hash_one((4u8, s)),
+        }
+    }
+    /// Weight of a key hit in candidate gathering.
+    fn strength(self) -> f32 {
+        match self {
+            Key::Word(_) => 3.0,
+            Key::Class(_) => 1.5,
+            Key::Phon(_) => 1.5,
+            Key::Tri(_) => 0.5,
+            Key::Acr(_) => 3.0,
+        }
+    }
+}
+
+fn keys_of<'a>(a: &'a Analysis, compact: &'a str, out: &mut Vec<Key<'a>>) {
+    for t in a.core() {
+        out.push(Key::Word(&t.text));
+        for &c in &t.classes {
+            if t.kind != TokenKind::Generic {
+                out.push(Key::Class(c));
+            }
+        }
+        if t.phonetic.len() >= 2 {
+            out.push(Key::Phon(&t.phonetic));
+        }
+    }
+    let b = compact.as_bytes();
+    if b.len() >= 3 {
+        for w in b.windows(3) {
+            out.push(Key::Tri(w));
+        }
+    }
+}
+
+fn compact_all(a: &Analysis) -> String {
+    a.core()
+        .filter(|t| t.kind != TokenKind::Generic)
+        .map(|t| t.text.replace(' ', ""))
+        .collect()
+}
+
+fn name_kind(k: EntityKind) -> NameKind {
+    match k {
+        EntityKind::Person => NameKind::Person,
+        EntityKind::Unknown => NameKind::Any,
+        _ => NameKind::Org,
+    }
+}
+
+fn id_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Cuts `s` to at most `max` bytes at a character boundary.
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut i = max;
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    &s[..i]
 }
 
 impl<'g> Screener<'g> {
+    /// Indexes every name of every entity of `graph`.
     pub fn new(graph: &'g Graph) -> Self {
-        Screener { graph }
+        let hasher = RandomState::with_seeds(0x756e, 0x6d61, 0x736b, 0x2121);
+        let mut names = Vec::new();
+        let mut ids: AHashMap<String, Vec<EntIdx>> = AHashMap::new();
+        for (ei, e) in graph.entities().iter().enumerate() {
+            let kind = name_kind(e.kind);
+            for (ni, n) in e.names.iter().enumerate().take(u16::MAX as usize) {
+                let analysis = analyze(clip(&n.value, MAX_QUERY_BYTES), kind);
+                if analysis.core().next().is_none() {
+                    continue;
+                }
+                names.push(IndexedName {
+                    entity: ei as EntIdx,
+                    name_idx: ni as u16,
+                    role: n.role,
+                    analysis,
+                });
+            }
+            for id in &e.identifiers {
+                let k = id_key(&id.value);
+                if k.len() >= 6 {
+                    let v = ids.entry(k).or_default();
+                    if v.last() != Some(&(ei as EntIdx)) {
+                        v.push(ei as EntIdx);
+                    }
+                }
+            }
+        }
+        let mut postings: AHashMap<u64, Vec<u32>> = AHashMap::new();
+        let mut df: AHashMap<u64, u32> = AHashMap::new();
+        let mut hashes: Vec<u64> = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            hashes.clear();
+            let compact = compact_all(&n.analysis);
+            let mut keys = Vec::new();
+            keys_of(&n.analysis, &compact, &mut keys);
+            for a in n.analysis.acronyms() {
+                hashes.push(Key::Acr(&a).hash(&hasher));
+            }
+            hashes.extend(keys.iter().map(|k| k.hash(&hasher)));
+            hashes.sort_unstable();
+            hashes.dedup();
+            for &h in &hashes {
+                postings.entry(h).or_default().push(i as u32);
+            }
+            let mut words: Vec<u64> = n
+                .analysis
+                .core()
+                .map(|t| Key::Word(&t.text).hash(&hasher))
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            for w in words {
+                *df.entry(w).or_default() += 1;
+            }
+        }
+        Screener {
+            graph,
+            names,
+            postings,
+            df,
+            ids,
+            hasher,
+        }
     }
+
     pub fn graph(&self) -> &'g Graph {
         self.graph
     }
+
+    /// Number of indexed names.
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Weight of a token: its kind's base weight times its rarity among indexed names.
+    pub fn token_weight(&self, t: &Token) -> f64 {
+        let base = t.kind.base_weight();
+        if base == 0.0 {
+            return 0.0;
+        }
+        let n = self.names.len().max(1) as f64;
+        let df = self
+            .df
+            .get(&Key::Word(&t.text).hash(&self.hasher))
+            .copied()
+            .unwrap_or(0) as f64;
+        let r = ((n + 1.0) / (df + 1.0)).ln() / (n + 1.0).ln().max(1.0);
+        base * r.sqrt().clamp(0.25, 1.0)
+    }
+
     /// Matches at or above the query's threshold, best first.
     pub fn screen(&self, q: &Query<'_>) -> Vec<Match> {
-        let key = unmask_text::name_key(q.name);
-        self.graph
-            .find_by_key(&key)
-            .iter()
-            .take(q.limit)
-            .map(|&e| Match {
+        let text = clip(q.name, MAX_QUERY_BYTES);
+        let mut best: AHashMap<EntIdx, Match> = AHashMap::new();
+
+        // Identifier equality decides by itself.
+        let idk = id_key(text);
+        let mut id_hits: Vec<EntIdx> = self.ids.get(&idk).cloned().unwrap_or_default();
+        for part in text.split_whitespace().filter(|p| p.len() >= 6) {
+            if let Some(v) = self.ids.get(&id_key(part)) {
+                id_hits.extend(v);
+            }
+        }
+        for e in id_hits {
+            best.entry(e).or_insert_with(|| Match {
                 entity: e,
-                matched_name: q.name.to_string(),
+                matched_name: self.graph.entity(e).primary_name().to_string(),
                 score: 1.0,
-                features: Vec::new(),
-                paths: self.graph.exposure_paths(e, 6),
+                features: vec![Feature::new(
+                    "identifier",
+                    1.0,
+                    format!("identifier {idk:?} equals one of the entity's identifiers"),
+                )],
+                paths: Vec::new(),
+            });
+        }
+
+        let qa = analyze(text, NameKind::Any);
+        if !qa.is_generic_only() {
+            let qp = analyze(text, NameKind::Person);
+            for (cand, _) in self.candidates(&qa) {
+                let n = &self.names[cand as usize];
+                let ent = self.graph.entity(n.entity);
+                let qx = if ent.kind == EntityKind::Person {
+                    &qp
+                } else {
+                    &qa
+                };
+                let w = |t: &Token| self.token_weight(t);
+                let mut s = score_analyses(qx, &n.analysis, &w);
+                let mut score = s.score;
+                if n.role == NameRole::WeakAlias {
+                    score *= 0.92;
+                    s.features.push(Feature::new(
+                        "name_role",
+                        -0.08,
+                        "weak alias: a short form that alone should not decide",
+                    ));
+                } else {
+                    s.features.push(Feature::new("name_role", 0.0, n.role.as_str()));
+                }
+                let (cadj, cdetail) = country_feature(q.country, &ent.countries);
+                score = (score + cadj).clamp(0.0, 1.0);
+                s.features.push(Feature::new("country", cadj, cdetail));
+                if score < q.threshold {
+                    continue;
+                }
+                let m = Match {
+                    entity: n.entity,
+                    matched_name: ent.names[n.name_idx as usize].value.clone(),
+                    score,
+                    features: s.features,
+                    paths: Vec::new(),
+                };
+                match best.get(&n.entity) {
+                    Some(old) if old.score >= m.score => {}
+                    _ => {
+                        best.insert(n.entity, m);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<Match> = best
+            .into_values()
+            .filter(|m| m.score >= q.threshold)
+            .collect();
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| {
+                    self.graph
+                        .entity(b.entity)
+                        .is_listed()
+                        .cmp(&self.graph.entity(a.entity).is_listed())
+                })
+                .then(a.entity.cmp(&b.entity))
+        });
+        out.truncate(q.limit);
+        for m in &mut out {
+            m.score = (m.score * 10_000.0).round() / 10_000.0;
+            m.paths = self.graph.exposure_paths(m.entity, 6);
+        }
+        out
+    }
+
+    /// Names sharing the query's keys, strongest first, at most [`MAX_CANDIDATES`].
+    fn candidates(&self, qa: &Analysis) -> Vec<(u32, f32)> {
+        let compact = compact_all(qa);
+        let mut keys = Vec::new();
+        keys_of(qa, &compact, &mut keys);
+        let acr: Vec<String> = {
+            let core: Vec<&Token> = qa.core().collect();
+            if core.len() == 1 {
+                vec![core[0].text.clone()]
+            } else {
+                qa.acronyms()
+            }
+        };
+        let mut hs: Vec<(u64, f32)> = keys
+            .iter()
+            .map(|k| (k.hash(&self.hasher), k.strength()))
+            .collect();
+        hs.extend(
+            acr.iter()
+                .map(|a| (Key::Acr(a).hash(&self.hasher), Key::Acr(a).strength())),
+        );
+        hs.sort_by(|a, b| a.0.cmp(&b.0));
+        hs.dedup_by(|a, b| a.0 == b.0);
+        let cap = (self.names.len() / 8).max(2_000);
+        let mut acc: AHashMap<u32, f32> = AHashMap::new();
+        for (h, strength) in hs {
+            let Some(p) = self.postings.get(&h) else {
+                continue;
+            };
+            if p.len() > cap {
+                continue;
+            }
+            let w = strength / (1.0 + (p.len() as f32).ln());
+            for &id in p {
+                *acc.entry(id).or_default() += w;
+            }
+        }
+        let mut v: Vec<(u32, f32)> = acc.into_iter().collect();
+        if v.len() > MAX_CANDIDATES {
+            v.select_nth_unstable_by(MAX_CANDIDATES, |a, b| {
+                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+            });
+            v.truncate(MAX_CANDIDATES);
+        }
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+}
+
+fn country_feature(q: Option<&str>, countries: &[String]) -> (f64, String) {
+    let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) else {
+        return (0.0, "no query country".to_string());
+    };
+    if countries.is_empty() {
+        return (0.0, format!("{q}: entity has no country"));
+    }
+    if countries.iter().any(|c| c.eq_ignore_ascii_case(q)) {
+        (0.02, format!("{q}: agrees"))
+    } else {
+        (-0.1, format!("{q} vs {}: conflict", countries.join(", ")))
+    }
+}
+
+/// Figures for labelled name pairs (pure: the caller reads the files).
+pub mod eval {
+    use unmask_text::NameKind;
+
+    /// One labelled pair.
+    #[derive(Debug, Clone)]
+    pub struct PairCase {
+        /// FtM schema: Person, Company, Organization, LegalEntity, Vessel…
+        pub schema: String,
+        pub name1: String,
+        pub name2: String,
+        pub is_match: bool,
+    }
+
+    /// Counts of a binary decision against labels.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct Confusion {
+        pub tp: u32,
+        pub fp: u32,
+        pub tn: u32,
+        pub r#fn: u32,
+    }
+
+    impl Confusion {
+        pub fn add(&mut self, predicted: bool, actual: bool) {
+            match (predicted, actual) {
+                (true, true) => self.tp += 1,
+                (true, false) => self.fp += 1,
+                (false, false) => self.tn += 1,
+                (false, true) => self.r#fn += 1,
+            }
+        }
+        pub fn precision(&self) -> f64 {
+            ratio(self.tp, self.tp + self.fp)
+        }
+        pub fn recall(&self) -> f64 {
+            ratio(self.tp, self.tp + self.r#fn)
+        }
+        pub fn f1(&self) -> f64 {
+            let (p, r) = (self.precision(), self.recall());
+            if p + r == 0.0 {
+                0.0
+            } else {
+                2.0 * p * r / (p + r)
+            }
+        }
+    }
+
+    fn ratio(a: u32, b: u32) -> f64 {
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 / b as f64
+        }
+    }
+
+    /// How to read a name of an FtM schema.
+    pub fn kind_of_schema(schema: &str) -> NameKind {
+        match schema {
+            "Person" => NameKind::Person,
+            "Company" | "Organization" | "LegalEntity" => NameKind::Org,
+            _ => NameKind::Any,
+        }
+    }
+
+    /// Scores every pair; returns the score of each and the confusion at `threshold`.
+    pub fn evaluate_pairs(cases: &[PairCase], threshold: f64) -> (Vec<f64>, Confusion) {
+        let mut c = Confusion::default();
+        let scores: Vec<f64> = cases
+            .iter()
+            .map(|p| {
+                let s = crate::score_names(&p.name1, &p.name2, kind_of_schema(&p.schema)).score;
+                c.add(s >= threshold, p.is_match);
+                s
             })
-            .collect()
+            .collect();
+        (scores, c)
     }
 }

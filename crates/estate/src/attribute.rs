@@ -1,0 +1,837 @@
+//! Attribution: device and app evidence → entity → relations → list memberships.
+
+use crate::families::{match_model, ModelFamily};
+use crate::inventory::{AppRecord, Asset, Platform};
+use crate::mac::Mac;
+use crate::oui::{Assignment, MacClass, OuiRegistry, RESTRICTED_GZ};
+use ahash::{AHashMap, AHashSet};
+use std::io::Read;
+use std::sync::Arc;
+use unmask_model::{EntIdx, EntityKind, Graph, IdKind, NameRole};
+use unmask_screen::{Query, Screener};
+
+/// A list membership that reaches an exposure, with its legal basis.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ListRef {
+    /// List code, e.g. `FCC_COVERED_LIST`.
+    pub list: String,
+    pub since: Option<String>,
+    /// The law or rule and, where known, the entry or category that names the entity.
+    pub basis: String,
+    /// The citation the list source gives, if any.
+    pub citation: Option<String>,
+    /// The listed entity (the matched entity itself or an ancestor on the path).
+    pub entity_id: String,
+    pub entity_name: String,
+    pub source: String,
+}
+
+/// One hop of the relation chain from the attributed entity to a listed one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PathHop {
+    pub relation: String,
+    /// True when an identity-like relation was walked against its direction.
+    pub reversed: bool,
+    pub entity_id: String,
+    pub name: String,
+    pub source: String,
+    /// List codes of the hop's entity.
+    pub lists: Vec<String>,
+}
+
+/// What the graph says about one entity, computed once per entity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EntityExposure {
+    #[serde(skip)]
+    pub entity: EntIdx,
+    pub entity_id: String,
+    pub name: String,
+    /// Memberships of the entity and of every listed entity its relations lead to.
+    pub lists: Vec<ListRef>,
+    /// The shortest chain to a listed ancestor (empty when the entity itself is listed or
+    /// nothing listed is reachable).
+    pub path: Vec<PathHop>,
+    /// The entity, every entity on its paths and every listed ancestor.
+    #[serde(skip)]
+    pub family: Vec<EntIdx>,
+}
+
+impl EntityExposure {
+    /// Whether the entity or one reachable through its relations is on a list.
+    pub fn is_listed(&self) -> bool {
+        !self.lists.is_empty()
+    }
+    /// The listed parents (ids and names), most direct first.
+    pub fn listed_parents(&self) -> Vec<(&str, &str)> {
+        let mut v: Vec<(&str, &str)> = Vec::new();
+        for l in &self.lists {
+            if !v.iter().any(|(id, _)| *id == l.entity_id) {
+                v.push((&l.entity_id, &l.entity_name));
+            }
+        }
+        v
+    }
+}
+
+/// Why an entity was attributed: which field, which value, and how.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Evidence {
+    /// Input field, e.g. `mac`, `manufacturer`, `model`, `port 80/tcp product`,
+    /// `app.package_id`, `app.publisher`.
+    pub field: String,
+    pub value: String,
+    /// How the value leads to the entity (registry entry, name match and score, model family
+    /// and its source, app identifier).
+    pub how: String,
+    /// `file:line` of the value.
+    pub at: String,
+}
+
+/// One entity found on an asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exposure {
+    pub entity: Arc<EntityExposure>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// What the registry says about the asset's MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MacFinding {
+    /// No MAC, or one that did not parse (the reader reported it).
+    None,
+    Registered {
+        mac: Mac,
+        registry: &'static str,
+        prefix: String,
+        organization: String,
+    },
+    Unregistered(Mac),
+    /// Randomized or otherwise locally administered: no registrant can be known.
+    LocallyAdministered(Mac),
+    Multicast(Mac),
+}
+
+impl MacFinding {
+    /// A one-line description for reports.
+    pub fn describe(&self) -> Option<String> {
+        Some(match self {
+            MacFinding::None => return None,
+            MacFinding::Registered {
+                mac,
+                registry,
+                prefix,
+                organization,
+            } => format!("{mac}: IEEE {registry} {prefix} registered to {organization}"),
+            MacFinding::Unregistered(m) => {
+                format!("{m}: prefix not in the IEEE registry of {}", crate::IEEE_DATA_DATE)
+            }
+            MacFinding::LocallyAdministered(m) => format!(
+                "{m}: locally administered (randomized or software-set) address; no registrant"
+            ),
+            MacFinding::Multicast(m) => format!("{m}: multicast/group address, not a device address"),
+        })
+    }
+}
+
+/// Everything found about one asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetFindings {
+    pub exposures: Vec<Exposure>,
+    pub mac: MacFinding,
+    /// Evidence that disagrees (e.g. an Axis MAC on a device labelled EZVIZ): both sides are
+    /// reported in `exposures` and the disagreement is described here.
+    pub conflicts: Vec<String>,
+}
+
+impl AssetFindings {
+    /// True when some exposure reaches a listed entity.
+    pub fn is_exposed(&self) -> bool {
+        self.exposures.iter().any(|e| e.entity.is_listed())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct NameHit {
+    entity: EntIdx,
+    how: String,
+}
+
+#[derive(Debug, Clone)]
+struct MacEntity {
+    entity: EntIdx,
+    basis: String,
+}
+
+/// The attribution engine over one graph. Screening results are cached per distinct string,
+/// exposure paths per entity.
+#[derive(Debug)]
+pub struct Attributor<'g> {
+    graph: &'g Graph,
+    screener: Screener<'g>,
+    registry: &'static OuiRegistry,
+    mac_entities: AHashMap<String, Vec<MacEntity>>,
+    app_ids: AHashMap<String, Vec<(EntIdx, &'static str)>>,
+    brand_keys: AHashMap<String, Vec<EntIdx>>,
+    family_entities: AHashMap<&'static str, EntIdx>,
+    screened: AHashMap<String, Arc<[NameHit]>>,
+    scanned: AHashMap<String, Arc<[NameHit]>>,
+    entities: AHashMap<EntIdx, Arc<EntityExposure>>,
+    unresolved_prefixes: Vec<(String, String)>,
+    /// Minimum screening score for manufacturer, vendor and publisher strings.
+    pub threshold: f64,
+    /// Minimum screening score for IEEE registrant names (stricter: 30,000 names).
+    pub registrant_threshold: f64,
+}
+
+const STOP_TOKENS: &[&str] = &[
+    "co", "ltd", "limited", "company", "corp", "corporation", "inc", "incorporated", "llc", "gmbh",
+    "plc", "sp", "z", "o", "oo", "group", "holding", "holdings", "technology", "technologies",
+    "tech", "digital", "communications", "communication", "network", "networks", "software",
+    "system", "systems", "electronics", "electronic", "international", "intl", "private", "pvt",
+    "the", "and", "of", "ag", "sa", "bv",
+    // pinyin of Chinese legal-form words
+    "ji", "shu", "gu", "fen", "you", "xian", "gong", "si", "tuan", "zi", "shuzi",
+];
+
+/// Chinese legal-form endings removed before transliteration.
+const CJK_SUFFIXES: &[&str] = &[
+    "数字技术股份有限公司", "數字技術股份有限公司", "技术股份有限公司", "技術股份有限公司",
+    "通讯股份有限公司", "通訊股份有限公司", "股份有限公司", "有限责任公司", "有限公司",
+    "集团公司", "集團公司", "公司", "股份",
+];
+
+fn strip_key(key: &str) -> String {
+    let mut toks: Vec<&str> = key.split(' ').filter(|t| !t.is_empty()).collect();
+    while toks.last().is_some_and(|t| STOP_TOKENS.contains(t)) {
+        toks.pop();
+    }
+    while toks.first().is_some_and(|t| *t == "the") {
+        toks.remove(0);
+    }
+    toks.join(" ")
+}
+
+fn significant_tokens(s: &str) -> AHashSet<String> {
+    unmask_text::name_key(s)
+        .split(' ')
+        .filter(|t| t.len() >= 3 && !STOP_TOKENS.contains(t))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Legal basis of a list code, with the entity-specific category where the law names it.
+pub fn legal_basis(list: &str, entity_id: &str) -> String {
+    let id = entity_id.strip_prefix("curated:").unwrap_or(entity_id);
+    match list {
+        "NDAA_FY2019_S889" => match id {
+            "huawei" | "zte" => "NDAA FY2019 §889 (Pub. L. 115-232), covered telecommunications equipment, §889(f)(3)(A): telecommunications equipment produced by Huawei or ZTE (or any subsidiary or affiliate)".into(),
+            "hytera" | "hikvision" | "dahua" => "NDAA FY2019 §889 (Pub. L. 115-232), covered telecommunications equipment, §889(f)(3)(B): video surveillance and telecommunications equipment produced by Hytera, Hikvision or Dahua (or any subsidiary or affiliate) for public safety, government facilities, critical infrastructure and national security".into(),
+            _ => "NDAA FY2019 §889 (Pub. L. 115-232): covered telecommunications equipment or services".into(),
+        },
+        "FCC_COVERED_LIST" => match id {
+            "huawei" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: telecommunications equipment produced by Huawei Technologies Company, including telecommunications or video surveillance services provided by such entity or using such equipment".into(),
+            "zte" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: telecommunications equipment produced by ZTE Corporation, including telecommunications or video surveillance services provided by such entity or using such equipment".into(),
+            "hytera" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: video surveillance and telecommunications equipment produced by Hytera Communications Corporation, to the extent used for public safety, security of government facilities, physical security surveillance of critical infrastructure, and other national security purposes".into(),
+            "hikvision" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: video surveillance and telecommunications equipment produced by Hangzhou Hikvision Digital Technology Company, to the extent used for public safety, security of government facilities, physical security surveillance of critical infrastructure, and other national security purposes".into(),
+            "dahua" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: video surveillance and telecommunications equipment produced by Dahua Technology Company, to the extent used for public safety, security of government facilities, physical security surveillance of critical infrastructure, and other national security purposes".into(),
+            _ => "FCC Covered List (47 CFR §1.50002; Secure and Trusted Communications Networks Act of 2019)".into(),
+        },
+        "BIS_ENTITY_LIST" => "BIS Entity List (15 CFR Part 744, Supplement No. 4): export licence requirement".into(),
+        "DOD_1260H" => "DoD list of Chinese military companies (NDAA FY2021 §1260H)".into(),
+        "TREASURY_NS_CMIC" => "Treasury Non-SDN Chinese Military-Industrial Complex Companies list (EO 13959 as amended by EO 14032)".into(),
+        "FAR_52.204-27" => "FAR 52.204-27 Prohibition on a ByteDance Covered Application (No TikTok on Government Devices Act, Pub. L. 117-328, Div. R)".into(),
+        "TX_PROHIBITED_TECHNOLOGIES" => "Texas prohibited technologies list (state)".into(),
+        "OFAC_SDN" => "OFAC Specially Designated Nationals list".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+impl<'g> Attributor<'g> {
+    /// Builds the engine: MAC prefixes from the graph's `MacPrefix` identifiers and from the
+    /// bundled curated restricted-OUI table (entity ids `curated:<id>`), app ids from
+    /// `PackageId`/`BundleId` identifiers, and a brand-name index of the curated entities.
+    pub fn new(graph: &'g Graph) -> Self {
+        let registry = OuiRegistry::bundled();
+        let mut a = Attributor {
+            graph,
+            screener: Screener::new(graph),
+            registry,
+            mac_entities: AHashMap::new(),
+            app_ids: AHashMap::new(),
+            brand_keys: AHashMap::new(),
+            family_entities: AHashMap::new(),
+            screened: AHashMap::new(),
+            scanned: AHashMap::new(),
+            entities: AHashMap::new(),
+            unresolved_prefixes: Vec::new(),
+            threshold: unmask_screen::DEFAULT_THRESHOLD.max(0.85),
+            registrant_threshold: 0.92,
+        };
+        for (i, e) in graph.entities().iter().enumerate() {
+            let i = i as EntIdx;
+            for id in &e.identifiers {
+                match id.kind {
+                    IdKind::MacPrefix => {
+                        let k: String = id
+                            .value
+                            .chars()
+                            .filter(char::is_ascii_hexdigit)
+                            .map(|c| c.to_ascii_uppercase())
+                            .collect();
+                        a.add_mac_entity(k, i, format!("{} identifier of {}", "MAC prefix", e.id));
+                    }
+                    IdKind::PackageId => a
+                        .app_ids
+                        .entry(id.value.trim().to_lowercase())
+                        .or_default()
+                        .push((i, "Android package id")),
+                    IdKind::BundleId => a
+                        .app_ids
+                        .entry(id.value.trim().to_lowercase())
+                        .or_default()
+                        .push((i, "iOS bundle id")),
+                    _ => {}
+                }
+            }
+            if e.id.starts_with("curated:") {
+                for n in &e.names {
+                    a.add_brand_name(&n.value, n.role, i);
+                }
+            }
+        }
+        let mut csv = Vec::new();
+        let _ = flate2::read::GzDecoder::new(RESTRICTED_GZ).read_to_end(&mut csv);
+        let mut rdr = csv::Reader::from_reader(csv.as_slice());
+        for rec in rdr.records().flatten() {
+            let (ent, asg, basis) = (
+                rec.get(0).unwrap_or_default(),
+                rec.get(2).unwrap_or_default(),
+                rec.get(5).unwrap_or_default(),
+            );
+            match graph.lookup(&format!("curated:{ent}")) {
+                Some(i) => a.add_mac_entity(
+                    asg.to_ascii_uppercase(),
+                    i,
+                    format!("curated restricted-OUI table: {basis}"),
+                ),
+                None => a.unresolved_prefixes.push((asg.to_string(), ent.to_string())),
+            }
+        }
+        for f in crate::families::MODEL_FAMILIES {
+            if let Some(i) = graph.lookup(f.entity_id) {
+                a.family_entities.insert(f.entity_id, i);
+            }
+        }
+        a
+    }
+
+    fn add_mac_entity(&mut self, prefix: String, entity: EntIdx, basis: String) {
+        let v = self.mac_entities.entry(prefix).or_default();
+        if !v.iter().any(|m| m.entity == entity) {
+            v.push(MacEntity { entity, basis });
+        }
+    }
+
+    fn add_brand_name(&mut self, name: &str, role: NameRole, i: EntIdx) {
+        if role == NameRole::WeakAlias {
+            return;
+        }
+        let mut variants = vec![unmask_text::name_key(name)];
+        let mut native = name.to_string();
+        for suf in CJK_SUFFIXES {
+            if let Some(s) = native.strip_suffix(suf) {
+                native = s.to_string();
+            }
+        }
+        if native != name && native.chars().count() >= 2 {
+            variants.push(unmask_text::name_key(&native));
+        }
+        let stripped = strip_key(&variants[0]);
+        if stripped.split(' ').count() >= 2 {
+            variants.push(stripped);
+        }
+        for k in variants {
+            if k.len() < 3 {
+                continue;
+            }
+            let v = self.brand_keys.entry(k).or_default();
+            if !v.contains(&i) {
+                v.push(i);
+            }
+        }
+    }
+
+    pub fn graph(&self) -> &'g Graph {
+        self.graph
+    }
+
+    /// Curated restricted-OUI rows whose entity is not in the graph (prefix, entity id).
+    pub fn unresolved_prefixes(&self) -> &[(String, String)] {
+        &self.unresolved_prefixes
+    }
+
+    /// The exposure facts of one entity (cached).
+    pub fn entity_exposure(&mut self, e: EntIdx) -> Arc<EntityExposure> {
+        if let Some(x) = self.entities.get(&e) {
+            return x.clone();
+        }
+        let g = self.graph;
+        let ent = g.entity(e);
+        let mut lists = Vec::new();
+        let push_lists = |lists: &mut Vec<ListRef>, idx: EntIdx| {
+            let le = g.entity(idx);
+            for m in &le.memberships {
+                if lists
+                    .iter()
+                    .any(|l: &ListRef| l.entity_id == le.id && l.list == m.list)
+                {
+                    continue;
+                }
+                lists.push(ListRef {
+                    list: m.list.clone(),
+                    since: m.since.clone(),
+                    basis: legal_basis(&m.list, &le.id),
+                    citation: m.citation.clone(),
+                    entity_id: le.id.clone(),
+                    entity_name: le.primary_name().to_string(),
+                    source: m.source.clone(),
+                });
+            }
+        };
+        push_lists(&mut lists, e);
+        let paths = g.exposure_paths(e, 6);
+        let mut family = vec![e];
+        for p in &paths {
+            push_lists(&mut lists, p.listed);
+            for h in &p.hops {
+                if !family.contains(&h.to) {
+                    family.push(h.to);
+                }
+            }
+        }
+        let path = paths
+            .first()
+            .map(|p| {
+                p.hops
+                    .iter()
+                    .map(|h| {
+                        let edge = g.edge(h.edge);
+                        let to = g.entity(h.to);
+                        PathHop {
+                            relation: edge.kind.as_str().to_string(),
+                            reversed: h.reversed,
+                            entity_id: to.id.clone(),
+                            name: to.primary_name().to_string(),
+                            source: edge.source.clone(),
+                            lists: to.memberships.iter().map(|m| m.list.clone()).collect(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let x = Arc::new(EntityExposure {
+            entity: e,
+            entity_id: ent.id.clone(),
+            name: ent.primary_name().to_string(),
+            lists,
+            path,
+            family,
+        });
+        self.entities.insert(e, x.clone());
+        x
+    }
+
+    /// Screens a name (fuzzy matcher) and scans it for curated brand names; cached. Only hits
+    /// that reach a listed entity are kept.
+    fn names_in(&mut self, s: &str, screen: bool, threshold: f64) -> Arc<[NameHit]> {
+        let cache_hit = if screen {
+            self.screened.get(s)
+        } else {
+            self.scanned.get(s)
+        };
+        if let Some(h) = cache_hit {
+            return h.clone();
+        }
+        let mut hits: Vec<NameHit> = Vec::new();
+        if screen && !s.trim().is_empty() {
+            let mut q = Query::new(s);
+            q.threshold = threshold;
+            q.limit = 3;
+            for m in self.screener.screen(&q) {
+                if hits.iter().any(|h| h.entity == m.entity) {
+                    continue;
+                }
+                hits.push(NameHit {
+                    entity: m.entity,
+                    how: format!("name match {:.2} with {:?}", m.score, m.matched_name),
+                });
+            }
+        }
+        if hits.is_empty() {
+            let key = unmask_text::name_key(&strip_cjk(s));
+            let toks: Vec<&str> = key.split(' ').filter(|t| !t.is_empty()).collect();
+            for n in (1..=toks.len().min(8)).rev() {
+                for w in toks.windows(n) {
+                    let gram = w.join(" ");
+                    if let Some(es) = self.brand_keys.get(&gram) {
+                        for &e in es {
+                            if !hits.iter().any(|h| h.entity == e) {
+                                hits.push(NameHit {
+                                    entity: e,
+                                    how: format!(
+                                        "contains the name {:?} of {}",
+                                        gram,
+                                        self.graph.entity(e).primary_name()
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                }
+                if !hits.is_empty() {
+                    break;
+                }
+            }
+        }
+        let mut kept = Vec::new();
+        for h in hits {
+            if self.entity_exposure(h.entity).is_listed() {
+                kept.push(h);
+            }
+        }
+        let arc: Arc<[NameHit]> = kept.into();
+        if screen {
+            self.screened.insert(s.to_string(), arc.clone());
+        } else {
+            self.scanned.insert(s.to_string(), arc.clone());
+        }
+        arc
+    }
+
+    /// Attributes one asset (device fields, MAC, banners and its apps).
+    pub fn attribute(&mut self, asset: &Asset) -> AssetFindings {
+        let mut out = AssetFindings {
+            exposures: Vec::new(),
+            mac: MacFinding::None,
+            conflicts: Vec::new(),
+        };
+        let at = format!("{}:{}", asset.file, asset.line);
+        // MAC → registry → entity.
+        let mut mac_side: Vec<EntIdx> = Vec::new();
+        let mut registrant: Option<&'static Assignment> = None;
+        if let Some(mac) = asset.mac {
+            let mac_text = asset.mac_text.clone().unwrap_or_else(|| mac.to_string());
+            match self.registry.classify(mac) {
+                MacClass::Multicast => out.mac = MacFinding::Multicast(mac),
+                MacClass::LocallyAdministered => out.mac = MacFinding::LocallyAdministered(mac),
+                MacClass::Unregistered => out.mac = MacFinding::Unregistered(mac),
+                MacClass::Registered(asg) => {
+                    out.mac = MacFinding::Registered {
+                        mac,
+                        registry: asg.registry.as_str(),
+                        prefix: asg.prefix.clone(),
+                        organization: asg.organization.clone(),
+                    };
+                    registrant = Some(asg);
+                    let desc = format!(
+                        "IEEE {} {} registered to {:?}",
+                        asg.registry.as_str(),
+                        asg.prefix,
+                        asg.organization
+                    );
+                    if let Some(ms) = self.mac_entities.get(asg.prefix.as_str()) {
+                        let ms = ms.clone();
+                        for m in ms {
+                            mac_side.push(m.entity);
+                            self.add(&mut out, m.entity, Evidence {
+                                field: "mac".into(),
+                                value: mac_text.clone(),
+                                how: format!("{desc}; {}", m.basis),
+                                at: at.clone(),
+                            });
+                        }
+                    } else if !asg.is_private() && !asg.is_registration_authority() {
+                        let hits = self.names_in(&asg.organization, true, self.registrant_threshold);
+                        for h in hits.iter() {
+                            mac_side.push(h.entity);
+                            self.add(&mut out, h.entity, Evidence {
+                                field: "mac".into(),
+                                value: mac_text.clone(),
+                                how: format!("{desc}; registrant {}", h.how),
+                                at: at.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Names: manufacturer, nmap's vendor.
+        let mut name_side: Vec<EntIdx> = Vec::new();
+        let threshold = self.threshold;
+        for (field, v) in [("manufacturer", &asset.manufacturer), ("mac_vendor", &asset.mac_vendor)] {
+            let Some(v) = v else { continue };
+            let hits = self.names_in(v, true, threshold);
+            for h in hits.iter() {
+                if field == "manufacturer" {
+                    name_side.push(h.entity);
+                }
+                self.add(&mut out, h.entity, Evidence {
+                    field: field.into(),
+                    value: v.clone(),
+                    how: h.how.clone(),
+                    at: at.clone(),
+                });
+            }
+        }
+        // Model families and brand names inside model strings and banners.
+        let man_entities: Vec<EntIdx> = name_side.clone();
+        let mut texts: Vec<(&str, &str)> = Vec::new();
+        if let Some(m) = &asset.model {
+            texts.push(("model", m));
+        }
+        for o in &asset.observed {
+            texts.push((&o.field, &o.value));
+        }
+        for (field, value) in texts {
+            for f in match_model(value) {
+                let Some(&e) = self.family_entities.get(f.entity_id) else { continue };
+                if f.ambiguous && !self.family_allowed(f, e, asset, &man_entities, &mac_side) {
+                    continue;
+                }
+                if field == "model" {
+                    name_side.push(e);
+                }
+                self.add(&mut out, e, Evidence {
+                    field: field.to_string(),
+                    value: value.to_string(),
+                    how: family_how(f),
+                    at: at.clone(),
+                });
+            }
+            let hits = self.names_in(value, false, threshold);
+            for h in hits.iter() {
+                if field == "model" {
+                    name_side.push(h.entity);
+                }
+                self.add(&mut out, h.entity, Evidence {
+                    field: field.to_string(),
+                    value: value.to_string(),
+                    how: h.how.clone(),
+                    at: at.clone(),
+                });
+            }
+        }
+        self.conflicts(&mut out, asset, registrant, &mac_side, &name_side);
+        for app in &asset.apps {
+            self.attribute_app_into(&mut out, app);
+        }
+        out
+    }
+
+    fn family_allowed(
+        &mut self,
+        _f: &ModelFamily,
+        e: EntIdx,
+        asset: &Asset,
+        man_entities: &[EntIdx],
+        mac_side: &[EntIdx],
+    ) -> bool {
+        let fam = self.entity_exposure(e).family.clone();
+        let agrees = |xs: &[EntIdx], me: &mut Self| {
+            xs.iter().any(|&x| {
+                let fx = me.entity_exposure(x);
+                fx.family.iter().any(|y| fam.contains(y))
+            })
+        };
+        if !man_entities.is_empty() {
+            return agrees(man_entities, self);
+        }
+        asset.manufacturer.is_none() || agrees(mac_side, self)
+    }
+
+    fn conflicts(
+        &mut self,
+        out: &mut AssetFindings,
+        asset: &Asset,
+        registrant: Option<&Assignment>,
+        mac_side: &[EntIdx],
+        name_side: &[EntIdx],
+    ) {
+        let Some(asg) = registrant.filter(|a| !a.is_private() && !a.is_registration_authority())
+        else {
+            return;
+        };
+        let fam = |me: &mut Self, xs: &[EntIdx]| -> AHashSet<EntIdx> {
+            xs.iter()
+                .flat_map(|&x| me.entity_exposure(x).family.clone())
+                .collect()
+        };
+        let names = |me: &mut Self, xs: &[EntIdx]| -> String {
+            let mut v: Vec<String> = Vec::new();
+            for &x in xs {
+                let n = me.entity_exposure(x).name.clone();
+                if !v.contains(&n) {
+                    v.push(n);
+                }
+            }
+            v.join(", ")
+        };
+        let (fm, fname) = (fam(self, mac_side), fam(self, name_side));
+        let label = asset
+            .manufacturer
+            .clone()
+            .or_else(|| asset.model.clone())
+            .unwrap_or_default();
+        if !mac_side.is_empty() && !name_side.is_empty() {
+            if fm.is_disjoint(&fname) {
+                out.conflicts.push(format!(
+                    "MAC registrant {:?} ({}) and the device's own label {:?} ({}) point to different vendors",
+                    asg.organization,
+                    names(self, mac_side),
+                    label,
+                    names(self, name_side)
+                ));
+            }
+            return;
+        }
+        let reg_tokens = significant_tokens(&asg.organization);
+        if mac_side.is_empty() && !name_side.is_empty() {
+            if significant_tokens(&label).is_disjoint(&reg_tokens) {
+                out.conflicts.push(format!(
+                    "MAC is registered to {:?} (IEEE {} {}), but the device is labelled {:?} ({}): relabelled product, replaced network card, or a wrong inventory record",
+                    asg.organization,
+                    asg.registry.as_str(),
+                    asg.prefix,
+                    label,
+                    names(self, name_side)
+                ));
+            }
+            return;
+        }
+        if !mac_side.is_empty() {
+            if let Some(m) = &asset.manufacturer {
+                let mt = significant_tokens(m);
+                let mut known = reg_tokens.clone();
+                for &x in mac_side {
+                    for n in &self.graph.entity(x).names {
+                        known.extend(significant_tokens(&n.value));
+                    }
+                }
+                if !mt.is_empty() && mt.is_disjoint(&known) {
+                    out.conflicts.push(format!(
+                        "manufacturer field says {:?}, but the MAC is registered to {:?} ({}): white-label/OEM product or a wrong inventory record",
+                        m,
+                        asg.organization,
+                        names(self, mac_side)
+                    ));
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, out: &mut AssetFindings, e: EntIdx, ev: Evidence) {
+        if let Some(x) = out.exposures.iter_mut().find(|x| x.entity.entity == e) {
+            if !x.evidence.contains(&ev) {
+                x.evidence.push(ev);
+            }
+            return;
+        }
+        let info = self.entity_exposure(e);
+        out.exposures.push(Exposure {
+            entity: info,
+            evidence: vec![ev],
+        });
+    }
+
+    /// Attributes one app record (package/bundle id, publisher, app name).
+    pub fn attribute_app(&mut self, app: &AppRecord) -> Vec<Exposure> {
+        let mut out = AssetFindings {
+            exposures: Vec::new(),
+            mac: MacFinding::None,
+            conflicts: Vec::new(),
+        };
+        self.attribute_app_into(&mut out, app);
+        out.exposures
+    }
+
+    fn attribute_app_into(&mut self, out: &mut AssetFindings, app: &AppRecord) {
+        let at = format!("{}:{}", app.file, app.line);
+        if let Some(id) = &app.app_id {
+            let key = id.trim().to_lowercase();
+            if let Some(hits) = self.app_ids.get(&key).cloned() {
+                for (e, what) in hits {
+                    let field = match (app.platform, what) {
+                        (Some(Platform::Ios), _) | (_, "iOS bundle id") => "app.bundle_id",
+                        _ => "app.package_id",
+                    };
+                    let name = self.graph.entity(e).primary_name().to_string();
+                    self.add(out, e, Evidence {
+                        field: field.into(),
+                        value: id.clone(),
+                        how: format!("{what} of {name}"),
+                        at: at.clone(),
+                    });
+                }
+            }
+        }
+        let threshold = self.threshold;
+        if let Some(p) = &app.publisher {
+            let hits = self.names_in(p, true, threshold);
+            for h in hits.iter() {
+                self.add(out, h.entity, Evidence {
+                    field: "app.publisher".into(),
+                    value: p.clone(),
+                    how: h.how.clone(),
+                    at: at.clone(),
+                });
+            }
+        }
+        if let Some(n) = &app.app_name {
+            let key = unmask_text::name_key(n);
+            let apps: Vec<EntIdx> = self
+                .brand_keys
+                .get(&key)
+                .map(|v| {
+                    v.iter()
+                        .copied()
+                        .filter(|&e| self.graph.entity(e).kind == EntityKind::App)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for e in apps {
+                if self.entity_exposure(e).is_listed() {
+                    self.add(out, e, Evidence {
+                        field: "app.name".into(),
+                        value: n.clone(),
+                        how: format!("app name equals {:?}", self.graph.entity(e).primary_name()),
+                        at: at.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The bundled IEEE registry.
+    pub fn registry(&self) -> &'static OuiRegistry {
+        self.registry
+    }
+}
+
+fn strip_cjk(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    let mut t = s.to_string();
+    for suf in CJK_SUFFIXES {
+        t = t.replace(suf, " ");
+    }
+    t
+}
+
+fn family_how(f: &ModelFamily) -> String {
+    let mut s = format!("model family {} ({}); source: {}", f.pattern.replace('#', "n"), f.products, f.source);
+    if !f.verified {
+        s.push_str(" [unverified family]");
+    }
+    s
+}

@@ -1,0 +1,367 @@
+//! Byte-level helpers shared by the text readers: a zero-copy line splitter over any `Read`,
+//! allocation-free number, address and time parsing.
+
+use std::io::{self, Read};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Splits a byte stream into lines without copying them (except when a line straddles the
+/// internal buffer's end). Lines longer than `MAX_LINE` are cut into pieces.
+pub(crate) struct Lines<R> {
+    r: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    line_no: u64,
+}
+
+const INITIAL_BUF: usize = 256 * 1024;
+const MAX_LINE: usize = 4 * 1024 * 1024;
+
+impl<R: Read> Lines<R> {
+    pub fn new(r: R) -> Self {
+        Lines {
+            r,
+            buf: vec![0; INITIAL_BUF],
+            start: 0,
+            end: 0,
+            eof: false,
+            line_no: 0,
+        }
+    }
+
+    /// The next line (without `\n` or a trailing `\r`), its 1-based number, and whether it
+    /// lacked its newline (the input ended mid-line: a file cut short).
+    pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8], bool)>> {
+        let mut searched = 0usize;
+        loop {
+            let from = self.start + searched;
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
+                let s = self.start;
+                let e = from + i;
+                self.start = e + 1;
+                self.line_no += 1;
+                let mut line = &self.buf[s..e];
+                if let [rest @ .., b'\r'] = line {
+                    line = rest;
+                }
+                return Ok(Some((self.line_no, line, false)));
+            }
+            searched = self.end - self.start;
+            if self.eof {
+                if self.start < self.end {
+                    let s = self.start;
+                    self.start = self.end;
+                    self.line_no += 1;
+                    return Ok(Some((self.line_no, &self.buf[s..self.end], true)));
+                }
+                return Ok(None);
+            }
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.end == self.buf.len() {
+                if self.buf.len() >= MAX_LINE {
+                    // Give the over-long piece back as a line of its own.
+                    let e = self.end;
+                    self.start = e;
+                    self.line_no += 1;
+                    return Ok(Some((self.line_no, &self.buf[..e], false)));
+                }
+                let n = self.buf.len() * 2;
+                self.buf.resize(n, 0);
+            }
+            match self.r.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.eof = true;
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// Appends to `cuts` the position of every `sep` byte in `line`, eight bytes at a time (SWAR:
+/// much faster than a SIMD search restarted for every short field).
+#[inline]
+pub(crate) fn find_seps(line: &[u8], sep: u8, cuts: &mut Vec<usize>) {
+    const LO: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pat = u64::from_ne_bytes([sep; 8]);
+    let mut chunks = line.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ pat;
+        // High bit set exactly in the bytes of x that are zero.
+        let mut m = !(((x & LO).wrapping_add(LO)) | x | LO);
+        while m != 0 {
+            cuts.push(base + (m.trailing_zeros() / 8) as usize);
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == sep {
+            cuts.push(base + i);
+        }
+    }
+}
+
+/// Parses an unsigned decimal integer (digits only).
+#[inline]
+pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(d as u64)?;
+    }
+    Some(v)
+}
+
+#[inline]
+pub(crate) fn parse_u16(b: &[u8]) -> Option<u16> {
+    if b.len() > 5 {
+        return None;
+    }
+    parse_u64(b).and_then(|v| u16::try_from(v).ok())
+}
+
+/// Parses a decimal number of seconds (`1713484795.943239`, `-1.5`, `3`) into microseconds,
+/// exactly, without going through floating point; digits past the sixth decimal are cut.
+/// Falls back to a float parse for exponent forms.
+#[inline]
+pub(crate) fn parse_secs_us(b: &[u8]) -> Option<i64> {
+    // Fast path: Zeek's own `digits.dddddd`.
+    if b.len() >= 8 && b.len() <= 24 && b[b.len() - 7] == b'.' {
+        let (int, frac) = (&b[..b.len() - 7], &b[b.len() - 6..]);
+        if let (Some(i), Some(f)) = (parse_u64(int), parse_u64(frac)) {
+            if i < 9_000_000_000_000 {
+                return Some(i as i64 * 1_000_000 + f as i64);
+            }
+        }
+    }
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let (int, frac) = match memchr::memchr(b'.', digits) {
+        Some(i) => (&digits[..i], &digits[i + 1..]),
+        None => (digits, &b""[..]),
+    };
+    let fast = (|| {
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let whole = if int.is_empty() { 0 } else { parse_u64(int)? };
+        if whole > (i64::MAX as u64) / 1_000_000 - 1 {
+            return None;
+        }
+        let mut f: i64 = 0;
+        for i in 0..6 {
+            let d = match frac.get(i) {
+                Some(&c) => {
+                    let d = c.wrapping_sub(b'0');
+                    if d > 9 {
+                        return None;
+                    }
+                    d as i64
+                }
+                None => 0,
+            };
+            f = f * 10 + d;
+        }
+        if frac.len() > 6 && !frac[6..].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v = whole as i64 * 1_000_000 + f;
+        Some(if neg { -v } else { v })
+    })();
+    fast.or_else(|| {
+        let s = std::str::from_utf8(b).ok()?;
+        let f: f64 = s.parse().ok()?;
+        if !f.is_finite() || f.abs() > 9.0e12 {
+            return None;
+        }
+        Some((f * 1e6).round() as i64)
+    })
+}
+
+/// Parses a dotted IPv4 address without allocation, or any IPv6/IPv4 text via std.
+#[inline(always)]
+pub(crate) fn parse_ip(b: &[u8]) -> Option<IpAddr> {
+    if let Some(v4) = parse_ipv4(b) {
+        return Some(IpAddr::V4(v4));
+    }
+    if b.len() > 64 {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+#[inline(always)]
+fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    if b.len() < 7 || b.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, o) in octets.iter_mut().enumerate() {
+        let start = i;
+        let mut v: u32 = 0;
+        while i < b.len() && i - start < 3 {
+            let d = b[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v * 10 + d as u32;
+            i += 1;
+        }
+        if i == start || v > 255 {
+            return None;
+        }
+        *o = v as u8;
+        if k < 3 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Parses `YYYY-MM-DD[T| ]HH:MM:SS[.frac][Z|±HH:MM|±HHMM]` into microseconds since the epoch
+/// (UTC; a time without zone is taken as UTC).
+pub(crate) fn parse_iso_us(s: &[u8]) -> Option<i64> {
+    fn num(b: &[u8]) -> Option<u32> {
+        parse_u64(b).map(|v| v as u32)
+    }
+    let s = s.trim_ascii();
+    if s.len() < 19 {
+        return None;
+    }
+    if s[4] != b'-' || s[7] != b'-' || !(s[10] == b'T' || s[10] == b' ') {
+        return None;
+    }
+    if s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let y = num(&s[0..4])? as i64;
+    let mo = num(&s[5..7])?;
+    let d = num(&s[8..10])?;
+    let h = num(&s[11..13])?;
+    let mi = num(&s[14..16])?;
+    let se = num(&s[17..19])?;
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut frac_us: i64 = 0;
+    if let Some(b'.') = rest.first() {
+        rest = &rest[1..];
+        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for i in 0..6 {
+            frac_us = frac_us * 10 + rest.get(i).filter(|_| i < n).map_or(0, |c| (c - b'0') as i64);
+        }
+        rest = &rest[n..];
+    }
+    let offset_s: i64 = match rest {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), tz @ ..] => {
+            let (hh, mm) = match tz.len() {
+                5 if tz[2] == b':' => (num(&tz[0..2])?, num(&tz[3..5])?),
+                4 => (num(&tz[0..2])?, num(&tz[2..4])?),
+                2 => (num(tz)?, 0),
+                _ => return None,
+            };
+            let o = (hh * 3600 + mm * 60) as i64;
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + (h * 3600 + mi * 60 + se) as i64 - offset_s;
+    Some(secs * 1_000_000 + frac_us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_times() {
+        assert_eq!(parse_secs_us(b"1713484795.943239"), Some(1_713_484_795_943_239));
+        assert_eq!(parse_secs_us(b"0.5"), Some(500_000));
+        assert_eq!(parse_secs_us(b"3"), Some(3_000_000));
+        assert_eq!(parse_secs_us(b"1.2345678"), Some(1_234_567));
+        assert_eq!(parse_secs_us(b"-"), None);
+        assert_eq!(parse_secs_us(b"1e3"), Some(1_000_000_000));
+        assert_eq!(parse_u16(b"93145"), None);
+        assert_eq!(parse_ip(b"10.0.0.1"), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(parse_ip(b"256.0.0.1"), None);
+        assert_eq!(parse_ip(b"fe80::1"), Some("fe80::1".parse().unwrap()));
+        assert_eq!(parse_iso_us(b"1970-01-01T00:00:01Z"), Some(1_000_000));
+        assert_eq!(
+            parse_iso_us(b"2021-06-06T16:38:55.855844+0200"),
+            Some(1_622_990_335_855_844)
+        );
+        assert_eq!(parse_iso_us(b"2024-02-08 15:16:38"), Some(1_707_405_398_000_000));
+    }
+
+    #[test]
+    fn swar_split() {
+        let line = b"a\tbb\t\tccc\tdddddddddddd\te\t";
+        let mut cuts = Vec::new();
+        find_seps(line, b'\t', &mut cuts);
+        let want: Vec<usize> = memchr::memchr_iter(b'\t', line).collect();
+        assert_eq!(cuts, want);
+        for sep in [0u8, 0x80, 0xff, b','] {
+            let data: Vec<u8> = (0..=255u8).chain(0..=255).collect();
+            cuts.clear();
+            find_seps(&data, sep, &mut cuts);
+            let want: Vec<usize> = memchr::memchr_iter(sep, &data).collect();
+            assert_eq!(cuts, want);
+        }
+    }
+
+    #[test]
+    fn lines_cut_short() {
+        let mut l = Lines::new(&b"a\r\nbb\nccc"[..]);
+        assert_eq!(l.next_line().unwrap(), Some((1, &b"a"[..], false)));
+        assert_eq!(l.next_line().unwrap(), Some((2, &b"bb"[..], false)));
+        assert_eq!(l.next_line().unwrap(), Some((3, &b"ccc"[..], true)));
+        assert_eq!(l.next_line().unwrap(), None);
+    }
+}
