@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use unmask_lists::Dataset;
-use unmask_model::{EntIdx, Graph, Membership};
+use unmask_model::{EntIdx, Graph, Membership, NameRole};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,7 +29,24 @@ fn find(g: &Graph, q: &str) -> Vec<EntIdx> {
     if let Some(i) = g.lookup(q).or_else(|| g.lookup(&format!("curated:{q}"))) {
         return vec![i];
     }
-    g.find_by_key(&unmask_text::name_key(q)).to_vec()
+    let key = unmask_text::name_key(q);
+    let hits = g.find_by_key(&key).to_vec();
+    // A weak alias (OFAC gives Huawei Technologies the holding's name as one) yields to an
+    // entity that carries the name with a stronger role.
+    let strong: Vec<EntIdx> =
+        hits.iter()
+            .copied()
+            .filter(|&i| {
+                g.entity(i).names.iter().any(|n| {
+                    n.role != NameRole::WeakAlias && unmask_text::name_key(&n.value) == key
+                })
+            })
+            .collect();
+    if strong.len() == 1 {
+        strong
+    } else {
+        hits
+    }
 }
 
 fn lists_of(g: &Graph, i: EntIdx) -> Vec<String> {

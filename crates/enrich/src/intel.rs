@@ -13,6 +13,8 @@ pub enum TrailKind {
     Domain,
     /// A URL; its host (IP or domain) is what flows can match.
     Url,
+    /// A URL path without a host (`/remcos_a.exe`): matches HTTP logs, never flows.
+    Path,
 }
 
 /// One indicator from a trail file.
@@ -38,11 +40,13 @@ pub struct Trails {
     ips: HashMap<IpAddr, u32>,
     ip_ports: HashMap<(IpAddr, u16), u32>,
     domains: HashMap<String, u32>,
+    paths: u64,
 }
 
 impl Trails {
-    /// Adds one trail file's text. Comments (`#`) and blank lines are skipped; every other line
-    /// that is not an IP, `IP:port`, domain or URL gives a diagnostic. Duplicates keep the first.
+    /// Adds one trail file's text. Comments (`#`) and blank lines are skipped; host-less URL
+    /// paths are counted ([`Trails::path_trails`]); every other line that is not an IP,
+    /// `IP:port`, domain or URL gives a diagnostic. Duplicates keep the first.
     pub fn add_text(&mut self, file: &str, family: &str, text: &str) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         let mut reference: Option<String> = None;
@@ -63,6 +67,19 @@ impl Trails {
                         .map(|s| s.trim().to_string())
                         .filter(|s| !s.is_empty())
                         .collect();
+                }
+                continue;
+            }
+            if line.starts_with('/') {
+                if line.len() > 1 && !line.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    self.paths += 1;
+                } else {
+                    diags.push(Diagnostic::new(
+                        file,
+                        line_no,
+                        raw,
+                        "empty or malformed URL path",
+                    ));
                 }
                 continue;
             }
@@ -98,6 +115,11 @@ impl Trails {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Host-less URL path trails read (counted, not indexed: flows carry no URLs).
+    pub fn path_trails(&self) -> u64 {
+        self.paths
     }
 
     pub fn entries(&self) -> &[Trail] {

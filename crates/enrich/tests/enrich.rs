@@ -167,9 +167,8 @@ fn maltrail_remcos_file() {
     let mut t = Trails::default();
     let diags = t.add_text("maltrail-remcos.txt", "remcos", &text);
     assert!(t.len() > 17_000, "{}", t.len());
-    for d in &diags {
-        assert!(d.line > 0 && !d.reason.is_empty());
-    }
+    assert!(diags.is_empty(), "{:?}", &diags[..diags.len().min(5)]);
+    assert!(t.path_trails() > 50);
     let hit = t
         .match_ip(ip("66.63.168.35"), 5888)
         .expect("the CTU-SME-11 C2");
@@ -184,11 +183,12 @@ fn maltrail_remcos_file() {
 #[test]
 fn trail_lines() {
     let text = "# Aliases: a, b\n# Reference: https://r\n1.2.3.4\n5.6.7.8:99\n[2001:db8::1]:443\nevil.example\nhttp://9.9.9.9/x\n\
-                evil.example/path\n1.2.3.4:93145\nno spaces here\n-bad.example\n";
+                evil.example/path\n1.2.3.4:93145\nno spaces here\n-bad.example\n/remcos_a.exe\n/\n";
     let mut t = Trails::default();
     let diags = t.add_text("t.txt", "fam", text);
     let lines: Vec<u64> = diags.iter().map(|d| d.line).collect();
-    assert_eq!(lines, vec![9, 10, 11], "{diags:?}");
+    assert_eq!(lines, vec![9, 10, 11, 13], "{diags:?}");
+    assert_eq!(t.path_trails(), 1);
     assert!(diags[0].reason.contains("port"));
     assert_eq!(
         t.match_ip(ip("1.2.3.4"), 1).unwrap().reference.as_deref(),

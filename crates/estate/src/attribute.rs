@@ -177,11 +177,20 @@ pub struct Attributor<'g> {
     scanned: AHashMap<String, Arc<[NameHit]>>,
     entities: AHashMap<EntIdx, Arc<EntityExposure>>,
     unresolved_prefixes: Vec<(String, String)>,
+    /// How many entity names of the graph carry each significant token (registrant prefilter).
+    token_df: AHashMap<String, u32>,
+    conflict_cache: AHashMap<String, Vec<String>>,
     /// Minimum screening score for manufacturer, vendor and publisher strings.
     pub threshold: f64,
     /// Minimum screening score for IEEE registrant names (stricter: 30,000 names).
     pub registrant_threshold: f64,
 }
+
+/// Screening matches more than this below the best one are dropped.
+const BEST_MARGIN: f64 = 0.05;
+
+/// See [`Attributor::worth_screening`].
+const MAX_TOKEN_DF: u32 = 8;
 
 const STOP_TOKENS: &[&str] = &[
     "co", "ltd", "limited", "company", "corp", "corporation", "inc", "incorporated", "llc", "gmbh",
@@ -264,6 +273,8 @@ impl<'g> Attributor<'g> {
             scanned: AHashMap::new(),
             entities: AHashMap::new(),
             unresolved_prefixes: Vec::new(),
+            token_df: AHashMap::new(),
+            conflict_cache: AHashMap::new(),
             threshold: unmask_screen::DEFAULT_THRESHOLD.max(0.85),
             registrant_threshold: 0.92,
         };
@@ -292,6 +303,13 @@ impl<'g> Attributor<'g> {
                         .push((i, "iOS bundle id")),
                     _ => {}
                 }
+            }
+            let mut toks: AHashSet<String> = AHashSet::new();
+            for n in &e.names {
+                toks.extend(significant_tokens(&n.value));
+            }
+            for t in toks {
+                *a.token_df.entry(t).or_default() += 1;
             }
             if e.id.starts_with("curated:") {
                 for n in &e.names {
@@ -457,8 +475,11 @@ impl<'g> Attributor<'g> {
             let mut q = Query::new(s);
             q.threshold = threshold;
             q.limit = 3;
-            for m in self.screener.screen(&q) {
-                if hits.iter().any(|h| h.entity == m.entity) {
+            let ms = self.screener.screen(&q);
+            // Only the best matches: "Honor" is the Honor brand (1.00), not "HONOR BANK" (0.86).
+            let best = ms.iter().map(|m| m.score).fold(0.0f64, f64::max);
+            for m in ms {
+                if m.score + BEST_MARGIN < best || hits.iter().any(|h| h.entity == m.entity) {
                     continue;
                 }
                 hits.push(NameHit {
@@ -515,7 +536,7 @@ impl<'g> Attributor<'g> {
             mac: MacFinding::None,
             conflicts: Vec::new(),
         };
-        let at = format!("{}:{}", asset.file, asset.line);
+        let at = || format!("{}:{}", asset.file, asset.line);
         // MAC → registry → entity.
         let mut mac_side: Vec<EntIdx> = Vec::new();
         let mut registrant: Option<&'static Assignment> = None;
@@ -547,10 +568,13 @@ impl<'g> Attributor<'g> {
                                 field: "mac".into(),
                                 value: mac_text.clone(),
                                 how: format!("{desc}; {}", m.basis),
-                                at: at.clone(),
+                                at: at(),
                             });
                         }
-                    } else if !asg.is_private() && !asg.is_registration_authority() {
+                    } else if !asg.is_private()
+                        && !asg.is_registration_authority()
+                        && self.worth_screening(&asg.organization)
+                    {
                         let hits = self.names_in(&asg.organization, true, self.registrant_threshold);
                         for h in hits.iter() {
                             mac_side.push(h.entity);
@@ -558,7 +582,7 @@ impl<'g> Attributor<'g> {
                                 field: "mac".into(),
                                 value: mac_text.clone(),
                                 how: format!("{desc}; registrant {}", h.how),
-                                at: at.clone(),
+                                at: at(),
                             });
                         }
                     }
@@ -579,7 +603,7 @@ impl<'g> Attributor<'g> {
                     field: field.into(),
                     value: v.clone(),
                     how: h.how.clone(),
-                    at: at.clone(),
+                    at: at(),
                 });
             }
         }
@@ -605,7 +629,7 @@ impl<'g> Attributor<'g> {
                     field: field.to_string(),
                     value: value.to_string(),
                     how: family_how(f),
-                    at: at.clone(),
+                    at: at(),
                 });
             }
             let hits = self.names_in(value, false, threshold);
@@ -617,7 +641,7 @@ impl<'g> Attributor<'g> {
                     field: field.to_string(),
                     value: value.to_string(),
                     how: h.how.clone(),
-                    at: at.clone(),
+                    at: at(),
                 });
             }
         }
@@ -649,7 +673,47 @@ impl<'g> Attributor<'g> {
         asset.manufacturer.is_none() || agrees(mac_side, self)
     }
 
+    /// A registrant name is screened only when one of its significant tokens is carried by
+    /// at most [`MAX_TOKEN_DF`] entity names of the graph: the 30,000 IEEE registrants would
+    /// otherwise each cost a full fuzzy screening. Curated registrants are mapped by prefix.
+    fn worth_screening(&mut self, name: &str) -> bool {
+        if self.screened.contains_key(name) {
+            return true;
+        }
+        significant_tokens(name)
+            .iter()
+            .any(|t| self.token_df.get(t).is_some_and(|&n| n <= MAX_TOKEN_DF))
+    }
+
     fn conflicts(
+        &mut self,
+        out: &mut AssetFindings,
+        asset: &Asset,
+        registrant: Option<&Assignment>,
+        mac_side: &[EntIdx],
+        name_side: &[EntIdx],
+    ) {
+        if mac_side.is_empty() && name_side.is_empty() {
+            return;
+        }
+        let Some(asg) = registrant else { return };
+        let key = format!(
+            "{}\u{1}{}\u{1}{}",
+            asg.prefix,
+            asset.manufacturer.as_deref().unwrap_or_default(),
+            asset.model.as_deref().unwrap_or_default()
+        );
+        if let Some(c) = self.conflict_cache.get(&key) {
+            out.conflicts.extend(c.iter().cloned());
+            return;
+        }
+        let before = out.conflicts.len();
+        self.conflicts_uncached(out, asset, registrant, mac_side, name_side);
+        let found = out.conflicts[before..].to_vec();
+        self.conflict_cache.insert(key, found);
+    }
+
+    fn conflicts_uncached(
         &mut self,
         out: &mut AssetFindings,
         asset: &Asset,
@@ -676,6 +740,9 @@ impl<'g> Attributor<'g> {
             }
             v.join(", ")
         };
+        if mac_side.is_empty() && name_side.is_empty() {
+            return;
+        }
         let (fm, fname) = (fam(self, mac_side), fam(self, name_side));
         let label = asset
             .manufacturer

@@ -230,7 +230,8 @@ const DEVICE: &[&str] = &[
 const PLATFORM: &[&str] = &["platform", "os", "ostype", "operatingsystem", "store"];
 const APP_ID: &[&str] = &[
     "package", "packagename", "packageid", "bundleid", "bundle", "bundleidentifier", "appid",
-    "applicationid", "identifier", "appidentifier",
+    "applicationid", "identifier", "appidentifier", "bundleorpackageid", "packageorbundleid",
+    "packageorbundle", "appbundleid", "apppackage",
 ];
 const APP_NAME: &[&str] = &[
     "appname", "app", "application", "applicationname", "name", "title", "displayname",

@@ -68,8 +68,22 @@ fn read_csv(b: &[u8], label: &str) -> Table {
         .from_reader(b);
     let mut rec = csv::ByteRecord::new();
     let mut have_header = false;
+    // Line numbers from byte offsets: the csv crate's own count drifts on CRLF files.
+    let (mut seen_byte, mut seen_line) = (0usize, 1u64);
+    let mut line_at = |byte: usize| {
+        let mut byte = byte.min(b.len());
+        // A record position may point at the terminator of the previous line.
+        while byte < b.len() && (b[byte] == b'\r' || b[byte] == b'\n') {
+            byte += 1;
+        }
+        if byte > seen_byte {
+            seen_line += memchr::memchr_iter(b'\n', &b[seen_byte..byte]).count() as u64;
+            seen_byte = byte;
+        }
+        seen_line
+    };
     loop {
-        let line = rdr.position().line();
+        let line = line_at(rdr.position().byte() as usize);
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
@@ -83,7 +97,10 @@ fn read_csv(b: &[u8], label: &str) -> Table {
                 continue;
             }
         }
-        let line = rec.position().map(|p| p.line()).unwrap_or(line);
+        let line = rec
+            .position()
+            .map(|p| line_at(p.byte() as usize))
+            .unwrap_or(line);
         let cells: Vec<String> = rec
             .iter()
             .map(|c| String::from_utf8_lossy(c).trim().to_string())

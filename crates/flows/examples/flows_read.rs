@@ -18,7 +18,10 @@ fn main() {
             }
         }) {
             Ok(rep) => {
-                println!("{arg}: {} ({} skipped, {n} records)", rep.counts, rep.skipped);
+                println!(
+                    "{arg}: {} ({} skipped, {n} records)",
+                    rep.counts, rep.skipped
+                );
                 for f in &rep.files {
                     let fmt = f.format.map_or("-", |f| f.name());
                     println!("  {} [{fmt}] {} ({} skipped)", f.file, f.counts, f.skipped);

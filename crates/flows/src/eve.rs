@@ -81,44 +81,55 @@ fn eve_record(obj: &serde_json::Map<String, Value>) -> Result<FlowRecord, EveErr
     let port = |key: &'static str| -> Result<u16, EveErr> {
         match obj.get(key) {
             None | Some(Value::Null) => Ok(0),
-            Some(v) => json_u64(v)
-                .and_then(|p| u16::try_from(p).ok())
-                .ok_or((key, show(Some(v)), "port out of range 0..65535")),
+            Some(v) => json_u64(v).and_then(|p| u16::try_from(p).ok()).ok_or((
+                key,
+                show(Some(v)),
+                "port out of range 0..65535",
+            )),
         }
     };
     let src_port = port("src_port")?;
     let dst_port = port("dest_port")?;
-    let proto = match obj.get("proto") {
-        Some(Value::String(s)) => match s.to_ascii_uppercase().as_str() {
-            "TCP" => 6,
-            "UDP" => 17,
-            "ICMP" => 1,
-            "IPV6-ICMP" | "ICMPV6" => 58,
-            "SCTP" => 132,
-            "GRE" => 47,
-            other => other
-                .parse::<u8>()
-                .map_err(|_| ("proto", s.clone(), "unknown protocol"))?,
-        },
-        Some(v @ Value::Number(_)) => json_u64(v)
-            .and_then(|p| u8::try_from(p).ok())
-            .ok_or(("proto", v.to_string(), "protocol number out of range"))?,
-        _ => 0,
-    };
-    let flow = obj
-        .get("flow")
-        .and_then(Value::as_object)
-        .ok_or(("flow", show(obj.get("flow")), "missing flow object"))?;
+    let proto =
+        match obj.get("proto") {
+            Some(Value::String(s)) => match s.to_ascii_uppercase().as_str() {
+                "TCP" => 6,
+                "UDP" => 17,
+                "ICMP" => 1,
+                "IPV6-ICMP" | "ICMPV6" => 58,
+                "SCTP" => 132,
+                "GRE" => 47,
+                other => other
+                    .parse::<u8>()
+                    .map_err(|_| ("proto", s.clone(), "unknown protocol"))?,
+            },
+            Some(v @ Value::Number(_)) => json_u64(v)
+                .and_then(|p| u8::try_from(p).ok())
+                .ok_or(("proto", v.to_string(), "protocol number out of range"))?,
+            _ => 0,
+        };
+    let flow = obj.get("flow").and_then(Value::as_object).ok_or((
+        "flow",
+        show(obj.get("flow")),
+        "missing flow object",
+    ))?;
     let fcount = |key: &'static str| -> Result<u64, EveErr> {
         match flow.get(key) {
             None | Some(Value::Null) => Ok(0),
             Some(v) => json_u64(v).ok_or((key, v.to_string(), "not a count")),
         }
     };
-    let time = |v: Option<&Value>| v.and_then(Value::as_str).and_then(|s| parse_iso_us(s.as_bytes()));
+    let time = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(|s| parse_iso_us(s.as_bytes()))
+    };
     let start = time(flow.get("start"))
         .or_else(|| time(obj.get("timestamp")))
-        .ok_or(("flow.start", show(flow.get("start")), "missing or not a time"))?;
+        .ok_or((
+            "flow.start",
+            show(flow.get("start")),
+            "missing or not a time",
+        ))?;
     let end = time(flow.get("end")).unwrap_or(start);
     let pkts_out = fcount("pkts_toserver")?;
     let pkts_in = fcount("pkts_toclient")?;

@@ -16,6 +16,12 @@
 //! * [`synth_conn_log`] writes a large Zeek conn.log for benchmarks by replaying records with
 //!   shifted addresses and times.
 //!
+//! Fuzz entry points (each takes arbitrary bytes and must neither panic nor loop):
+//! [`read_zeek_tsv`], [`read_zeek_json`], [`read_eve`], [`read_nfdump_csv`],
+//! [`read_netflow_datagram`], [`read_netflow_pcap`], [`read_pcap_flows`] over `&[u8]`, and
+//! [`detect_format`]. The integration tests run all of them under proptest on random and on
+//! mutated real samples.
+//!
 //! Byte counts: [`FlowRecord::bytes_out`]/[`FlowRecord::bytes_in`] are **IP bytes** (IP header
 //! included) for every source: Zeek's `orig_ip_bytes`/`resp_ip_bytes` (falling back to
 //! `orig_bytes`/`resp_bytes` when those columns are absent or unset), NetFlow/IPFIX octet
@@ -360,10 +366,9 @@ fn open_sniffed(path: &Path) -> io::Result<(Box<dyn Read + Send>, Vec<u8>)> {
     (&mut f).take(2).read_to_end(&mut magic)?;
     let raw = io::Cursor::new(magic.clone()).chain(f);
     let mut inner: Box<dyn Read + Send> = if magic == [0x1f, 0x8b] {
-        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
-            256 * 1024,
-            raw,
-        )))
+        Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(256 * 1024, raw),
+        ))
     } else {
         Box::new(raw)
     };
@@ -466,8 +471,7 @@ pub fn detect_format(head: &[u8]) -> Option<Format> {
             return Some(Format::ZeekTsv);
         }
     }
-    if first_line.starts_with(b"ts,te,") || memchr::memmem::find(first_line, b",sa,da,").is_some()
-    {
+    if first_line.starts_with(b"ts,te,") || memchr::memmem::find(first_line, b",sa,da,").is_some() {
         return Some(Format::NfdumpCsv);
     }
     // Header-less Zeek TSV: many tab-separated columns starting with an epoch time.

@@ -108,6 +108,7 @@ struct Pending {
 pub struct NetflowDecoder {
     templates: HashMap<TKey, Template>,
     pending: VecDeque<Pending>,
+    label: String,
 }
 
 #[derive(Default)]
@@ -153,26 +154,37 @@ impl NetflowDecoder {
         NetflowDecoder::default()
     }
 
+    /// A decoder whose diagnostics name `label` as the file (e.g. `udp://0.0.0.0:2055`).
+    pub fn with_label(label: impl Into<String>) -> Self {
+        NetflowDecoder {
+            label: label.into(),
+            ..NetflowDecoder::default()
+        }
+    }
+
     /// Number of data sets held while waiting for their template.
     pub fn pending_sets(&self) -> usize {
         self.pending.len()
     }
 
     /// Decodes one export datagram. `unit` numbers it in diagnostics (the packet or datagram
-    /// number, used as the line); `exporter` scopes the templates.
+    /// number, used as the line; the file is the decoder's label); `exporter` scopes the
+    /// templates.
     pub fn decode(
         &mut self,
         datagram: &[u8],
         exporter: Option<SocketAddr>,
-        file: &str,
         unit: u64,
         opts: &ReadOptions,
         report: &mut ReadReport,
         sink: &mut dyn FnMut(FlowRecord),
     ) {
-        let mut ctx = Ctx::new(file, opts, sink);
+        let label = std::mem::take(&mut self.label);
+        let mut ctx = Ctx::new(&label, opts, sink);
         self.decode_ctx(&mut ctx, datagram, exporter, unit, opts.max_pending_sets);
         let r = std::mem::take(&mut ctx.report);
+        drop(ctx);
+        self.label = label;
         report.merge(r, opts.max_diagnostics);
     }
 
@@ -221,7 +233,10 @@ impl NetflowDecoder {
             Some(5) => self.decode_v5(ctx, d, unit),
             Some(9) => {
                 if d.len() < 20 {
-                    return bad(ctx, format!("NetFlow v9 header cut short ({} bytes)", d.len()));
+                    return bad(
+                        ctx,
+                        format!("NetFlow v9 header cut short ({} bytes)", d.len()),
+                    );
                 }
                 let uptime = be32(d, 4).unwrap_or(0);
                 let secs = be32(d, 8).unwrap_or(0);
@@ -240,7 +255,10 @@ impl NetflowDecoder {
                 if len < 16 || len > d.len() {
                     return bad(
                         ctx,
-                        format!("IPFIX message length {len} does not fit the {} bytes received", d.len()),
+                        format!(
+                            "IPFIX message length {len} does not fit the {} bytes received",
+                            d.len()
+                        ),
                     );
                 }
                 let secs = be32(d, 4).unwrap_or(0);
@@ -249,9 +267,21 @@ impl NetflowDecoder {
                     export_us: secs as i64 * 1_000_000,
                     uptime_ms: None,
                 };
-                self.decode_sets(ctx, &d[16..len], 10, domain, exporter, clock, unit, max_pending);
+                self.decode_sets(
+                    ctx,
+                    &d[16..len],
+                    10,
+                    domain,
+                    exporter,
+                    clock,
+                    unit,
+                    max_pending,
+                );
             }
-            Some(v) => bad(ctx, format!("not a NetFlow v5/v9/IPFIX datagram (version {v})")),
+            Some(v) => bad(
+                ctx,
+                format!("not a NetFlow v5/v9/IPFIX datagram (version {v})"),
+            ),
             None => bad(ctx, "datagram shorter than a NetFlow header".into()),
         }
     }
@@ -260,7 +290,11 @@ impl NetflowDecoder {
         let count = be16(d, 2).unwrap_or(0) as usize;
         if d.len() < 24 {
             ctx.report.counts.read += 1;
-            ctx.reject(unit, d, format!("NetFlow v5 header cut short ({} bytes)", d.len()));
+            ctx.reject(
+                unit,
+                d,
+                format!("NetFlow v5 header cut short ({} bytes)", d.len()),
+            );
             return;
         }
         let uptime = be32(d, 4).unwrap_or(0);
@@ -324,7 +358,10 @@ impl NetflowDecoder {
                 ctx.reject(
                     unit,
                     len.to_string().as_bytes(),
-                    format!("NetFlow v{version} set {id}: length {len} does not fit the {} bytes left", sets.len()),
+                    format!(
+                        "NetFlow v{version} set {id}: length {len} does not fit the {} bytes left",
+                        sets.len()
+                    ),
                 );
                 return;
             }
@@ -407,7 +444,11 @@ impl NetflowDecoder {
                 if tid == 0 && b.iter().all(|&x| x == 0) {
                     break; // padding
                 }
-                ctx.diag(unit, tid.to_string().as_bytes(), "template id below 256 ignored");
+                ctx.diag(
+                    unit,
+                    tid.to_string().as_bytes(),
+                    "template id below 256 ignored",
+                );
                 return ids;
             }
             if b.len() < hdr {
@@ -556,10 +597,7 @@ impl NetflowDecoder {
                 .start_us
                 .or(rec.first_up_ms.map(to_abs))
                 .unwrap_or(clock.export_us);
-            let end = rec
-                .end_us
-                .or(rec.last_up_ms.map(to_abs))
-                .unwrap_or(start);
+            let end = rec.end_us.or(rec.last_up_ms.map(to_abs)).unwrap_or(start);
             ctx.emit(FlowRecord {
                 ts_us: start,
                 duration_us: (end - start).max(0),
@@ -661,15 +699,17 @@ pub fn read_netflow_pcap(
     let mut ctx = Ctx::new(file, opts, sink);
     let mut dec = NetflowDecoder::new();
     let max_pending = opts.max_pending_sets;
-    for_each_frame(input, &mut ctx, |ctx, n, _ts, lt, frame| {
-        match decode_packet(lt, frame) {
+    for_each_frame(
+        input,
+        &mut ctx,
+        |ctx, n, _ts, lt, frame| match decode_packet(lt, frame) {
             Some(p) if p.proto == 17 => {
                 let exporter = SocketAddr::new(p.src, p.sport);
                 dec.decode_ctx(ctx, p.udp_payload, Some(exporter), n, max_pending);
             }
             _ => ctx.report.skipped += 1,
-        }
-    });
+        },
+    );
     dec.finish_ctx(&mut ctx);
     ctx.finish(Format::NetflowPcap)
 }
@@ -782,10 +822,16 @@ impl UdpCollector {
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
                     ) => {}
                 Err(e) => {
-                    ctx.diag(self.datagrams, b"", format!("receive error, collector stops: {e}"));
+                    ctx.diag(
+                        self.datagrams,
+                        b"",
+                        format!("receive error, collector stops: {e}"),
+                    );
                     break;
                 }
             }

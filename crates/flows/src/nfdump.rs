@@ -158,15 +158,17 @@ fn nf_record<'a>(f: &[&'a [u8]], ix: &[usize; NC]) -> Result<FlowRecord, NfErr<'
             b"ICMP6" | b"IPV6-ICMP" => 58,
             b"GRE" => 47,
             b"ESP" => 50,
-            _ => parse_u64(v)
-                .and_then(|p| u8::try_from(p).ok())
-                .ok_or((C_PR, v, "unknown protocol"))?,
+            _ => parse_u64(v).and_then(|p| u8::try_from(p).ok()).ok_or((
+                C_PR,
+                v,
+                "unknown protocol",
+            ))?,
         },
     };
     let count = |k: usize| -> Result<u64, NfErr<'a>> {
         match get(k) {
             None => Ok(0),
-            Some(v) if v.is_empty() => Ok(0),
+            Some([]) => Ok(0),
             Some(v) => parse_u64(v).ok_or((k, v, "not a count")),
         }
     };
@@ -179,7 +181,11 @@ fn nf_record<'a>(f: &[&'a [u8]], ix: &[usize; NC]) -> Result<FlowRecord, NfErr<'
                 .unwrap_or(0);
             (n & 0x02 != 0, n & 0x10 != 0, n & 0x04 != 0)
         } else {
-            (flg.contains(&b'S'), flg.contains(&b'A'), flg.contains(&b'R'))
+            (
+                flg.contains(&b'S'),
+                flg.contains(&b'A'),
+                flg.contains(&b'R'),
+            )
         };
         if ack {
             ConnState::Established

@@ -225,7 +225,8 @@ pub(crate) fn for_each_frame<R: Read + Send>(
                                 let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
                                 let secs = (raw / iface.resol) as i64;
                                 let frac = ((raw % iface.resol) as u128 * 1_000_000
-                                    / iface.resol as u128) as i64;
+                                    / iface.resol as u128)
+                                    as i64;
                                 let ts = secs
                                     .saturating_add(iface.offset_s)
                                     .saturating_mul(1_000_000)
@@ -255,7 +256,11 @@ pub(crate) fn for_each_frame<R: Read + Send>(
             Err(PcapError::Incomplete(_)) => {
                 stalls += 1;
                 if stalls > 10_000 || reader.refill().is_err() {
-                    ctx.diag(n + 1, b"", "capture cut short or unreadable after this packet");
+                    ctx.diag(
+                        n + 1,
+                        b"",
+                        "capture cut short or unreadable after this packet",
+                    );
                     break;
                 }
             }
@@ -465,7 +470,13 @@ impl<'o> Assembler<'o> {
         }
     }
 
-    fn packet(&mut self, ctx: &mut Ctx<'_>, ts: i64, p: &Packet<'_>, out: &mut dyn FnMut(PcapFlow)) {
+    fn packet(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        ts: i64,
+        p: &Packet<'_>,
+        out: &mut dyn FnMut(PcapFlow),
+    ) {
         let (sport, dport) = match p.icmp {
             Some((t, c)) => (t as u16, icmp_counterpart(p.src.is_ipv6(), t, c) as u16),
             None => (p.sport, p.dport),
@@ -485,7 +496,10 @@ impl<'o> Assembler<'o> {
         let idle = self.idle(p.proto);
         if let Some(f) = self.table.get(&key) {
             let expired = ts - f.last_us > idle
-                || self.opts.active_timeout_us.is_some_and(|a| ts - f.first_us > a)
+                || self
+                    .opts
+                    .active_timeout_us
+                    .is_some_and(|a| ts - f.first_us > a)
                 || (p.proto == 6
                     && f.closed()
                     && p.tcp_flags & (SYN | ACK) == SYN
@@ -615,12 +629,14 @@ pub fn read_pcap_flows_detailed(
         count += 1;
         out(f);
     };
-    for_each_frame(input, &mut ctx, |ctx, _n, ts, lt, frame| {
-        match decode_packet(lt, frame) {
+    for_each_frame(
+        input,
+        &mut ctx,
+        |ctx, _n, ts, lt, frame| match decode_packet(lt, frame) {
             Some(p) => asm.packet(ctx, ts, &p, &mut emit),
             None => ctx.report.skipped += 1,
-        }
-    });
+        },
+    );
     asm.drain(&mut emit);
     ctx.report.counts.read = count;
     ctx.report.counts.used = count;

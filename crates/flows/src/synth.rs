@@ -42,7 +42,11 @@ fn shift(ip: IpAddr, by: u16) -> IpAddr {
 fn builtin() -> Vec<FlowRecord> {
     let r = |ts: i64, s: [u8; 4], sp, d: [u8; 4], dp, proto, out, inn, po, pi, st| FlowRecord {
         ts_us: 1_700_000_000_000_000 + ts,
-        duration_us: if st == ConnState::Established { 84_321 } else { 0 },
+        duration_us: if st == ConnState::Established {
+            84_321
+        } else {
+            0
+        },
         src: IpAddr::from(s),
         src_port: sp,
         dst: IpAddr::from(d),
@@ -56,14 +60,110 @@ fn builtin() -> Vec<FlowRecord> {
     };
     use ConnState::*;
     vec![
-        r(0, [10, 0, 0, 5], 53211, [10, 0, 0, 2], 53, 17, 89, 140, 1, 1, Established),
-        r(120_000, [10, 0, 0, 5], 49822, [93, 184, 216, 34], 443, 6, 1420, 6210, 12, 10, Established),
-        r(370_000, [198, 51, 100, 7], 40112, [10, 0, 0, 9], 22, 6, 60, 40, 1, 1, Failed),
-        r(512_000, [10, 0, 0, 7], 123, [192, 0, 2, 123], 123, 17, 76, 76, 1, 1, Established),
-        r(900_000, [10, 0, 0, 8], 50001, [203, 0, 113, 35], 5888, 6, 104, 80, 2, 2, Failed),
-        r(1_300_000, [203, 0, 113, 77], 31337, [10, 0, 0, 9], 23, 6, 40, 0, 1, 0, Failed),
-        r(1_700_000, [10, 0, 0, 5], 0, [10, 0, 0, 1], 0, 1, 84, 84, 1, 1, Partial),
-        r(2_000_000, [10, 0, 0, 6], 51544, [151, 101, 1, 69], 443, 6, 2_950, 48_211, 30, 41, Established),
+        r(
+            0,
+            [10, 0, 0, 5],
+            53211,
+            [10, 0, 0, 2],
+            53,
+            17,
+            89,
+            140,
+            1,
+            1,
+            Established,
+        ),
+        r(
+            120_000,
+            [10, 0, 0, 5],
+            49822,
+            [93, 184, 216, 34],
+            443,
+            6,
+            1420,
+            6210,
+            12,
+            10,
+            Established,
+        ),
+        r(
+            370_000,
+            [198, 51, 100, 7],
+            40112,
+            [10, 0, 0, 9],
+            22,
+            6,
+            60,
+            40,
+            1,
+            1,
+            Failed,
+        ),
+        r(
+            512_000,
+            [10, 0, 0, 7],
+            123,
+            [192, 0, 2, 123],
+            123,
+            17,
+            76,
+            76,
+            1,
+            1,
+            Established,
+        ),
+        r(
+            900_000,
+            [10, 0, 0, 8],
+            50001,
+            [203, 0, 113, 35],
+            5888,
+            6,
+            104,
+            80,
+            2,
+            2,
+            Failed,
+        ),
+        r(
+            1_300_000,
+            [203, 0, 113, 77],
+            31337,
+            [10, 0, 0, 9],
+            23,
+            6,
+            40,
+            0,
+            1,
+            0,
+            Failed,
+        ),
+        r(
+            1_700_000,
+            [10, 0, 0, 5],
+            0,
+            [10, 0, 0, 1],
+            0,
+            1,
+            84,
+            84,
+            1,
+            1,
+            Partial,
+        ),
+        r(
+            2_000_000,
+            [10, 0, 0, 6],
+            51544,
+            [151, 101, 1, 69],
+            443,
+            6,
+            2_950,
+            48_211,
+            30,
+            41,
+            Established,
+        ),
     ]
 }
 
@@ -74,9 +174,10 @@ pub fn synth_conn_log(out: &mut impl Write, n: u64, seed: u64) -> io::Result<()>
     synth_conn_log_from(&builtin(), out, n, seed)
 }
 
-/// Writes a Zeek conn.log of `n` records replaying `source` in cycles: cycle `k` shifts every
-/// time by `k` × (the source's time span + 1 s) and the low 16 bits of every address by a
-/// per-cycle offset, so pairs stay consistent within a cycle and private addresses stay
+/// Writes a Zeek conn.log of `n` records replaying `source` in time order, in cycles. Times
+/// are put on a compressed timeline (gaps between consecutive records capped at 60 s); cycle
+/// `k` shifts every time by `k` × (that timeline's span + 1 s) and the low 16 bits of every
+/// address by a per-cycle offset, so pairs stay consistent within a cycle and private addresses stay
 /// private. `orig_bytes`/`resp_bytes` are derived from the IP byte counts (40 bytes of headers
 /// per packet). An empty `source` falls back to the built-in mix.
 pub fn synth_conn_log_from(
@@ -92,9 +193,20 @@ pub fn synth_conn_log_from(
     } else {
         source
     };
-    let t0 = source.iter().map(|r| r.ts_us).min().unwrap_or(0);
-    let t1 = source.iter().map(|r| r.ts_us).max().unwrap_or(0);
-    let span = (t1 - t0) + 1_000_000;
+    // Replay in time order on a compressed timeline: gaps between consecutive source records
+    // are capped at 60 s, so logs from different years replay as one continuous capture.
+    let mut order: Vec<usize> = (0..source.len()).collect();
+    order.sort_by_key(|&i| source[i].ts_us);
+    let mut times = Vec::with_capacity(order.len());
+    let base = source[order[0]].ts_us;
+    let mut t = base;
+    let mut prev = base;
+    for &i in &order {
+        t += (source[i].ts_us - prev).clamp(0, 60_000_000);
+        prev = source[i].ts_us;
+        times.push(t);
+    }
+    let span = (t - base) + 1_000_000;
     let mut rng = Rng(seed);
     writeln!(out, "#separator \\x09")?;
     writeln!(out, "#set_separator\t,")?;
@@ -110,11 +222,12 @@ pub fn synth_conn_log_from(
     let mut cycle_shift = 0u16;
     for i in 0..n {
         let k = i / source.len() as u64;
-        let r = &source[(i % source.len() as u64) as usize];
-        if i % source.len() as u64 == 0 {
+        let j = (i % source.len() as u64) as usize;
+        let r = &source[order[j]];
+        if j == 0 {
             cycle_shift = (rng.next() & 0xffff) as u16;
         }
-        let ts = r.ts_us + k as i64 * span;
+        let ts = times[j] + k as i64 * span;
         let mut x = rng.next();
         for c in uid.iter_mut().skip(1) {
             *c = UID[(x % 62) as usize];
@@ -124,6 +237,7 @@ pub fn synth_conn_log_from(
             }
         }
         let (state, hist) = match r.state {
+            ConnState::Established if r.proto != 6 => ("SF", "Dd"),
             ConnState::Established => ("SF", "ShADadFf"),
             ConnState::Failed if r.pkts_in > 0 => ("REJ", "Sr"),
             ConnState::Failed => ("S0", "S"),
@@ -136,7 +250,11 @@ pub fn synth_conn_log_from(
             _ => "unknown_transport",
         };
         let dur = if r.duration_us > 0 {
-            format!("{}.{:06}", r.duration_us / 1_000_000, r.duration_us % 1_000_000)
+            format!(
+                "{}.{:06}",
+                r.duration_us / 1_000_000,
+                r.duration_us % 1_000_000
+            )
         } else {
             "-".to_string()
         };

@@ -88,34 +88,87 @@ impl<R: Read> Lines<R> {
 
 /// Appends to `cuts` the position of every `sep` byte in `line`, eight bytes at a time (SWAR:
 /// much faster than a SIMD search restarted for every short field).
-#[inline]
+#[cfg(test)]
 pub(crate) fn find_seps(line: &[u8], sep: u8, cuts: &mut Vec<usize>) {
+    let mut arr = [0u32; MAX_SEPS + SEP_SLACK];
+    let n = find_seps_arr(line, sep, &mut arr).min(MAX_SEPS);
+    cuts.extend(arr[..n].iter().map(|&c| c as usize));
+}
+
+/// Most separators [`find_seps_arr`] records in a line.
+pub(crate) const MAX_SEPS: usize = 255;
+/// Room for the unconditional writes of [`find_seps_arr`] past the last separator.
+pub(crate) const SEP_SLACK: usize = 8;
+
+/// Like [`find_seps`] into a fixed array; returns how many separators the line has, which
+/// may exceed [`MAX_SEPS`] (only the first ones are stored then).
+///
+/// Branch-light: for each 8-byte word it writes the first four candidate positions
+/// unconditionally (later writes overwrite the unused ones), so the usual one to three
+/// separators per word cost no misprediction.
+#[inline]
+pub(crate) fn find_seps_arr(line: &[u8], sep: u8, cuts: &mut [u32; MAX_SEPS + SEP_SLACK]) -> usize {
     const LO: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let pat = u64::from_ne_bytes([sep; 8]);
     let mut chunks = line.chunks_exact(8);
-    let mut base = 0usize;
+    let mut base = 0u32;
+    let mut n = 0usize;
     for c in &mut chunks {
         let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ pat;
         // High bit set exactly in the bytes of x that are zero.
         let mut m = !(((x & LO).wrapping_add(LO)) | x | LO);
-        while m != 0 {
-            cuts.push(base + (m.trailing_zeros() / 8) as usize);
-            m &= m - 1;
+        if n + SEP_SLACK <= MAX_SEPS {
+            // (No popcount: the baseline x86-64 target has no POPCNT instruction.)
+            let mut cnt = 0usize;
+            for k in 0..4 {
+                cuts[n + k] = base + m.trailing_zeros() / 8;
+                cnt += (m != 0) as usize;
+                m &= m.wrapping_sub(1);
+            }
+            while m != 0 {
+                cuts[n + cnt] = base + m.trailing_zeros() / 8;
+                cnt += 1;
+                m &= m - 1;
+            }
+            n += cnt;
+        } else {
+            while m != 0 {
+                if let Some(slot) = cuts[..MAX_SEPS].get_mut(n) {
+                    *slot = base + m.trailing_zeros() / 8;
+                }
+                n += 1;
+                m &= m - 1;
+            }
         }
         base += 8;
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == sep {
-            cuts.push(base + i);
+            if let Some(slot) = cuts[..MAX_SEPS].get_mut(n) {
+                *slot = base + i as u32;
+            }
+            n += 1;
         }
     }
+    n
 }
 
 /// Parses an unsigned decimal integer (digits only).
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {
     if b.is_empty() || b.len() > 20 {
         return None;
+    }
+    if b.len() <= 19 {
+        // Cannot overflow: accumulate and check all digits at once.
+        let mut v: u64 = 0;
+        let mut bad = 0u8;
+        for &c in b {
+            let d = c.wrapping_sub(b'0');
+            bad |= (d > 9) as u8;
+            v = v.wrapping_mul(10).wrapping_add(d as u64);
+        }
+        return if bad == 0 { Some(v) } else { None };
     }
     let mut v: u64 = 0;
     for &c in b {
@@ -139,7 +192,7 @@ pub(crate) fn parse_u16(b: &[u8]) -> Option<u16> {
 /// Parses a decimal number of seconds (`1713484795.943239`, `-1.5`, `3`) into microseconds,
 /// exactly, without going through floating point; digits past the sixth decimal are cut.
 /// Falls back to a float parse for exponent forms.
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_secs_us(b: &[u8]) -> Option<i64> {
     // Fast path: Zeek's own `digits.dddddd`.
     if b.len() >= 8 && b.len() <= 24 && b[b.len() - 7] == b'.' {
@@ -289,7 +342,11 @@ pub(crate) fn parse_iso_us(s: &[u8]) -> Option<i64> {
             return None;
         }
         for i in 0..6 {
-            frac_us = frac_us * 10 + rest.get(i).filter(|_| i < n).map_or(0, |c| (c - b'0') as i64);
+            frac_us = frac_us * 10
+                + rest
+                    .get(i)
+                    .filter(|_| i < n)
+                    .map_or(0, |c| (c - b'0') as i64);
         }
         rest = &rest[n..];
     }
@@ -322,7 +379,10 @@ mod tests {
 
     #[test]
     fn numbers_and_times() {
-        assert_eq!(parse_secs_us(b"1713484795.943239"), Some(1_713_484_795_943_239));
+        assert_eq!(
+            parse_secs_us(b"1713484795.943239"),
+            Some(1_713_484_795_943_239)
+        );
         assert_eq!(parse_secs_us(b"0.5"), Some(500_000));
         assert_eq!(parse_secs_us(b"3"), Some(3_000_000));
         assert_eq!(parse_secs_us(b"1.2345678"), Some(1_234_567));
@@ -337,7 +397,10 @@ mod tests {
             parse_iso_us(b"2021-06-06T16:38:55.855844+0200"),
             Some(1_622_990_335_855_844)
         );
-        assert_eq!(parse_iso_us(b"2024-02-08 15:16:38"), Some(1_707_405_398_000_000));
+        assert_eq!(
+            parse_iso_us(b"2024-02-08 15:16:38"),
+            Some(1_707_405_398_000_000)
+        );
     }
 
     #[test]
@@ -347,8 +410,14 @@ mod tests {
         find_seps(line, b'\t', &mut cuts);
         let want: Vec<usize> = memchr::memchr_iter(b'\t', line).collect();
         assert_eq!(cuts, want);
-        for sep in [0u8, 0x80, 0xff, b','] {
-            let data: Vec<u8> = (0..=255u8).chain(0..=255).collect();
+        let many = vec![b'\t'; 600];
+        cuts.clear();
+        find_seps(&many, b'\t', &mut cuts);
+        assert_eq!(cuts.len(), MAX_SEPS);
+        let mut arr = [0u32; MAX_SEPS + SEP_SLACK];
+        assert_eq!(find_seps_arr(&many, b'\t', &mut arr), 600);
+        for sep in [0u8, 0x80, 0xff, b',', b'\t'] {
+            let data: Vec<u8> = (0..=255u8).chain(0..=255).chain([9; 20]).collect();
             cuts.clear();
             find_seps(&data, sep, &mut cuts);
             let want: Vec<usize> = memchr::memchr_iter(sep, &data).collect();

@@ -5,7 +5,10 @@ use std::net::IpAddr;
 
 use serde_json::Value;
 
-use crate::text::{find_seps, parse_ip, parse_iso_us, parse_secs_us, parse_u16, parse_u64, Lines};
+use crate::text::{
+    find_seps_arr, parse_ip, parse_iso_us, parse_secs_us, parse_u16, parse_u64, Lines, MAX_SEPS,
+    SEP_SLACK,
+};
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
 const F_TS: usize = 0;
@@ -187,7 +190,8 @@ pub fn read_zeek_tsv(
     let mut ctx = Ctx::new(file, opts, sink);
     let mut lines = Lines::new(input);
     let mut lay = Layout::new();
-    let mut cuts: Vec<usize> = Vec::with_capacity(64);
+    let mut cuts = [0u32; MAX_SEPS + SEP_SLACK];
+    let mut cuts_multi: Vec<u32> = Vec::new();
     let mut warned_headerless = false;
     let mut headerless_rejects = 0u64;
     loop {
@@ -235,15 +239,26 @@ pub fn read_zeek_tsv(
                 continue;
             }
         }
-        // Fast path: split on the separator with memchr, no allocation.
-        cuts.clear();
+        // Fast path: split on the separator eight bytes at a time, no allocation.
         let seplen = lay.sep.len();
-        if seplen == 1 {
-            find_seps(line, lay.sep[0], &mut cuts);
+        let nseps = if seplen == 1 {
+            find_seps_arr(line, lay.sep[0], &mut cuts)
         } else {
-            cuts.extend(memchr::memmem::find_iter(line, &lay.sep[..]));
+            cuts_multi.clear();
+            cuts_multi.extend(memchr::memmem::find_iter(line, &lay.sep[..]).map(|p| p as u32));
+            let n = cuts_multi.len().min(MAX_SEPS);
+            cuts[..n].copy_from_slice(&cuts_multi[..n]);
+            cuts_multi.len()
+        };
+        let nf = nseps + 1;
+        if nseps > MAX_SEPS {
+            ctx.reject(
+                no,
+                line,
+                format!("row has {nf} columns, more than {MAX_SEPS} supported"),
+            );
+            continue;
         }
-        let nf = cuts.len() + 1;
         if nf < lay.nfields {
             let why = if cut {
                 format!(
@@ -258,7 +273,7 @@ pub fn read_zeek_tsv(
         }
         let row = Row {
             line,
-            cuts: &cuts,
+            cuts: &cuts[..nseps],
             seplen,
             idx: &lay.idx,
             unset: &lay.unset,
@@ -337,7 +352,7 @@ type FieldErr<'a> = (usize, &'a [u8], &'static str);
 /// The column values of one row, found by the separator positions.
 struct Row<'a, 'c> {
     line: &'a [u8],
-    cuts: &'c [usize],
+    cuts: &'c [u32],
     seplen: usize,
     idx: &'c [usize; NF],
     unset: &'c [u8],
@@ -351,8 +366,16 @@ impl<'a> Row<'a, '_> {
         if i == ABSENT {
             return None;
         }
-        let s = if i == 0 { 0 } else { self.cuts[i - 1] + self.seplen };
-        let e = if i < self.cuts.len() { self.cuts[i] } else { self.line.len() };
+        let s = if i == 0 {
+            0
+        } else {
+            self.cuts[i - 1] as usize + self.seplen
+        };
+        let e = if i < self.cuts.len() {
+            self.cuts[i] as usize
+        } else {
+            self.line.len()
+        };
         let v = &self.line[s..e];
         // Unset and empty markers never start with a digit: one byte decides most cases.
         match v.first() {
@@ -411,8 +434,9 @@ fn tsv_record<'a>(row: &Row<'a, '_>) -> Result<FlowRecord, FieldErr<'a>> {
     let proto = match row.count(F_IPPROTO)? {
         Some(p) if p <= 255 => p as u8,
         _ => match row.get(F_PROTO) {
-            Some(v) => proto_number(v, src.is_ipv6())
-                .ok_or((F_PROTO, v, "unknown transport protocol"))?,
+            Some(v) => {
+                proto_number(v, src.is_ipv6()).ok_or((F_PROTO, v, "unknown transport protocol"))?
+            }
             None => 0,
         },
     };
@@ -428,7 +452,9 @@ fn tsv_record<'a>(row: &Row<'a, '_>) -> Result<FlowRecord, FieldErr<'a>> {
         bytes_in,
         pkts_out: row.count(F_OPK)?.unwrap_or(0),
         pkts_in: row.count(F_RPK)?.unwrap_or(0),
-        state: row.get(F_STATE).map_or(ConnState::Unknown, ConnState::from_zeek),
+        state: row
+            .get(F_STATE)
+            .map_or(ConnState::Unknown, ConnState::from_zeek),
     })
 }
 
@@ -511,7 +537,10 @@ pub fn read_zeek_json(
 
 type JsonErr = (&'static str, String, &'static str);
 
-pub(crate) fn json_get<'a>(obj: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn json_get<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    key: &str,
+) -> Option<&'a Value> {
     // Zeek writes dotted keys ("id.orig_h"); some pipelines nest them ({"id": {"orig_h": …}}).
     obj.get(key).or_else(|| {
         let (a, b) = key.split_once('.')?;
@@ -521,9 +550,11 @@ pub(crate) fn json_get<'a>(obj: &'a serde_json::Map<String, Value>, key: &str) -
 
 pub(crate) fn json_u64(v: &Value) -> Option<u64> {
     match v {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && *f < 1.8e19).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && *f < 1.8e19)
+                .map(|f| f as u64)
+        }),
         Value::String(s) => s.parse().ok(),
         _ => None,
     }
@@ -554,9 +585,11 @@ fn json_record(obj: &serde_json::Map<String, Value>) -> Result<FlowRecord, JsonE
     let port = |key: &'static str| -> Result<u16, JsonErr> {
         match json_get(obj, key) {
             None | Some(Value::Null) => Ok(0),
-            Some(v) => json_u64(v)
-                .and_then(|p| u16::try_from(p).ok())
-                .ok_or((key, show(Some(v)), "port out of range 0..65535")),
+            Some(v) => json_u64(v).and_then(|p| u16::try_from(p).ok()).ok_or((
+                key,
+                show(Some(v)),
+                "port out of range 0..65535",
+            )),
         }
     };
     let src_port = port("id.orig_p")?;
@@ -576,8 +609,11 @@ fn json_record(obj: &serde_json::Map<String, Value>) -> Result<FlowRecord, JsonE
     let proto = match count("ip_proto")? {
         Some(p) if p <= 255 => p as u8,
         _ => match json_get(obj, "proto") {
-            Some(Value::String(s)) => proto_number(s.as_bytes(), src.is_ipv6())
-                .ok_or(("proto", s.clone(), "unknown transport protocol"))?,
+            Some(Value::String(s)) => proto_number(s.as_bytes(), src.is_ipv6()).ok_or((
+                "proto",
+                s.clone(),
+                "unknown transport protocol",
+            ))?,
             _ => 0,
         },
     };

@@ -168,6 +168,13 @@ pub fn read_csl(bytes: &[u8], label: &str) -> ReadOutput {
         for a in split_multi(get("alt_names")) {
             e.add_name(a, NameRole::Alias);
         }
+        // Treasury rows carry OFAC's entry number: the link to the same entry in OFAC's files.
+        if get("source").contains("Treasury") && !get("entity_number").is_empty() {
+            e.add_identifier(Identifier::new(
+                IdKind::Other("ofac_uid".into()),
+                get("entity_number"),
+            ));
+        }
         let mut m = Membership::new(csl_list_code(get("source")), "us_csl");
         m.program = non_empty(get("programs"));
         m.since = non_empty(get("start_date"));

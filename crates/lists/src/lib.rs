@@ -12,6 +12,14 @@
 //!   with date and licence, counts, diagnostics). [`bundled`] loads the public-domain lists and
 //!   the curated relations layer embedded in this crate; [`load_paths`] loads user files.
 //!
+//! Merging ([`Dataset::build`]) goes through [`Graph::build`] keyed by
+//! [`unmask_text::name_key`], curated records first so their ids name merged entities: records
+//! of different sources become one entity on a shared strong identifier (ISIN, USCC
+//! registration, LEI…) or an equal name key plus country, and the reason is kept. Before that,
+//! records with the same id are folded (the curated apps appear in both curated files), and an
+//! alias of one entry that is the primary name of another entry of the same source becomes a
+//! weak alias, so entries a list keeps apart stay apart.
+//!
 //! The readers: [`read_ofac`] (classic SDN / consolidated CSV sets), [`read_csl`] (trade.gov
 //! Consolidated Screening List), [`read_un`] (UN Security Council XML), [`read_dpl`] (BIS Denied
 //! Persons List), [`read_fcc`] (FCC Covered List table), [`read_ftm`] (OpenSanctions
@@ -34,6 +42,7 @@
 //! assert_eq!(ds.graph.entity(nuctech).primary_name(), "Nuctech Company Limited");
 //! ```
 
+use ahash::AHashMap;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read;
@@ -401,7 +410,7 @@ pub struct SourceReport {
     pub format: Format,
     pub files: Vec<String>,
     pub counts: RowCounts,
-    /// Records read from this source (before merging across sources).
+    /// Records read from this source (distinct ids, before merging across sources).
     pub entities: usize,
     pub names: usize,
     pub relations: usize,
@@ -451,12 +460,11 @@ impl Dataset {
         let mut reports = Vec::with_capacity(sources.len());
         let mut records = Vec::new();
         for s in sources {
-            let ents = &s.output.entities;
             reports.push(SourceReport {
-                entities: ents.len(),
-                names: ents.iter().map(|e| e.names.len()).sum(),
-                relations: ents.iter().map(|e| e.relations.len()).sum(),
-                memberships: ents.iter().map(|e| e.memberships.len()).sum(),
+                entities: 0,
+                names: 0,
+                relations: 0,
+                memberships: 0,
                 info: s.info,
                 format: s.format,
                 files: s.files,
@@ -466,10 +474,27 @@ impl Dataset {
             records.extend(s.output.entities);
         }
         let mut records = fold_same_ids(records);
-        demote_shared_aliases(&mut records);
+        let mut reports = merge_reports(reports);
+        // Figures per source after folding, so a record in two files of a source counts once.
+        for e in &records {
+            let src = e.sources.first().map_or("", String::as_str);
+            if let Some(r) = reports.iter_mut().find(|r| r.info.id == src) {
+                r.entities += 1;
+                r.names += e.names.len();
+                r.relations += e.relations.len();
+                r.memberships += e.memberships.len();
+            }
+        }
+        let keys = name_keys(&records);
+        demote_shared_aliases(&mut records, &keys);
+        let key = |s: &str| {
+            keys.get(s)
+                .cloned()
+                .unwrap_or_else(|| unmask_text::name_key(s))
+        };
         Dataset {
-            graph: Graph::build(records, unmask_text::name_key),
-            sources: merge_reports(reports),
+            graph: Graph::build(records, key),
+            sources: reports,
             errors: Vec::new(),
         }
     }
@@ -506,10 +531,6 @@ fn merge_reports(reports: Vec<SourceReport>) -> Vec<SourceReport> {
             Some(o) => {
                 o.files.extend(r.files);
                 o.counts.add(r.counts);
-                o.entities += r.entities;
-                o.names += r.names;
-                o.relations += r.relations;
-                o.memberships += r.memberships;
                 o.diagnostics.extend(r.diagnostics);
             }
             None => out.push(r),
@@ -522,15 +543,15 @@ fn merge_reports(reports: Vec<SourceReport>) -> Vec<SourceReport> {
 /// ambiguous (OFAC lists "HUAWEI INVESTMENT & HOLDING CO LTD" as an a.k.a. of Huawei
 /// Technologies and as an entry of its own). Such an alias becomes a weak alias, which
 /// [`Graph::build`] does not merge on, so two entries the source keeps apart stay apart.
-fn demote_shared_aliases(records: &mut [Entity]) {
-    let mut primary: HashMap<(&str, String), Vec<usize>> = HashMap::new();
-    let keys: Vec<String> = records
-        .iter()
-        .map(|e| unmask_text::name_key(e.primary_name()))
-        .collect();
+fn demote_shared_aliases(records: &mut [Entity], keys: &AHashMap<String, String>) {
+    let key = |s: &str| keys.get(s).map_or("", String::as_str);
+    let mut primary: AHashMap<(&str, &str), Vec<usize>> = AHashMap::new();
     for (i, e) in records.iter().enumerate() {
         let src = e.sources.first().map_or("", String::as_str);
-        primary.entry((src, keys[i].clone())).or_default().push(i);
+        primary
+            .entry((src, key(e.primary_name())))
+            .or_default()
+            .push(i);
     }
     let mut demote: Vec<(usize, usize, String)> = Vec::new();
     for (i, e) in records.iter().enumerate() {
@@ -539,9 +560,8 @@ fn demote_shared_aliases(records: &mut [Entity]) {
             if !matches!(n.role, NameRole::Alias | NameRole::Former) {
                 continue;
             }
-            let k = unmask_text::name_key(&n.value);
             if let Some(other) = primary
-                .get(&(src, k))
+                .get(&(src, key(&n.value)))
                 .and_then(|v| v.iter().find(|&&o| o != i))
             {
                 demote.push((i, j, records[*other].id.clone()));
@@ -557,6 +577,17 @@ fn demote_shared_aliases(records: &mut [Entity]) {
         );
         e.notes.push(note);
     }
+}
+
+/// Every name's key, computed once: the merge asks for most of them twice or more.
+fn name_keys(records: &[Entity]) -> AHashMap<String, String> {
+    let mut keys: AHashMap<String, String> = AHashMap::with_capacity(records.len() * 3);
+    for n in records.iter().flat_map(|e| e.names.iter()) {
+        if !keys.contains_key(&n.value) {
+            keys.insert(n.value.clone(), unmask_text::name_key(&n.value));
+        }
+    }
+    keys
 }
 
 fn fold_same_ids(records: Vec<Entity>) -> Vec<Entity> {
@@ -651,6 +682,17 @@ fn retag(src: &mut LoadedSource, new_id: &str) {
             }
         }
     }
+}
+
+/// The UN file says when it was generated: `dateGenerated="2026-02-27T…"`.
+fn un_date(fmt: Format, bytes: &[u8]) -> Option<String> {
+    if fmt != Format::Un {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]);
+    let at = head.find("dateGenerated=\"")? + "dateGenerated=\"".len();
+    let d: String = head[at..].chars().take(10).collect();
+    (d.len() == 10 && d.as_bytes()[4] == b'-').then_some(d)
 }
 
 fn file_date(path: &Path) -> String {
@@ -766,7 +808,7 @@ pub fn load_paths(paths: &[PathBuf], format: Option<Format>) -> Dataset {
         }
         let output = read_bytes(fmt, &bytes, &label);
         let mut s = Dataset::source(fmt.source_id(), fmt, &label, output);
-        s.info.date = file_date(&path);
+        s.info.date = un_date(fmt, &bytes).unwrap_or_else(|| file_date(&path));
         s.info.origin = label;
         sources.push(s);
     }

@@ -72,6 +72,7 @@ pub fn read_ofac(set: &OfacSet<'_>, list: OfacList, source: &str) -> ReadOutput 
         };
         let mut e = Entity::new(format!("{prefix}:{num}"), kind, source);
         e.add_name(name, NameRole::Primary);
+        e.add_identifier(Identifier::new(IdKind::Other("ofac_uid".into()), num));
         let programs: Vec<&str> = f(3)
             .map(|p| {
                 p.trim_matches(|c| c == '[' || c == ']')

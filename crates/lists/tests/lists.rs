@@ -612,6 +612,7 @@ fn every_shared_file_detected_and_loaded() {
             "us_ofac_sdn@2"
         ]
     );
+    assert_eq!(ds.report("un_sc").unwrap().info.date, "2026-02-27");
     // Two SDN snapshots keep their own records (ids of the second are retagged).
     assert!(
         ds.graph.lookup("ofac_sdn:306").is_some() && ds.graph.lookup("ofac_sdn@2:306").is_some()
@@ -627,10 +628,13 @@ fn bundled_dataset() {
         format!("{} {} {}", s.info.date, s.entities, s.counts.rejected)
     };
     check(&[
-        ("curated", row("curated"), "2026-11-22 75 0"),
+        // 63 vendor lines + 12 app lines, 7 apps on both: 68 records.
+        ("curated", row("curated"), "2026-11-22 68 0"),
         ("us_ofac_sdn", row("us_ofac_sdn"), "2021-07-07 8976 0"),
         ("us_ofac_cons", row("us_ofac_cons"), "2025-12-19 442 0"),
-        ("us_csl", row("us_csl"), "2023-11-30 4227 1"),
+        // 4,227 rows; 7 entries sit on two Treasury lists under one _id (e.g. 17016 Gazprombank on
+        // SSI and NS-MBS) and are one record with two memberships.
+        ("us_csl", row("us_csl"), "2023-11-30 4220 1"),
         ("us_bis_dpl", row("us_bis_dpl"), "2023-11-30 544 0"),
         ("un_sc", row("un_sc"), "2026-02-27 1003 0"),
         ("us_fcc_covered", row("us_fcc_covered"), "2026-08-20 13 4"),
@@ -691,6 +695,15 @@ fn bundled_dataset() {
         .names
         .iter()
         .any(|n| n.value.eq_ignore_ascii_case("HIKVISION")));
+
+    // A person in the OFAC file and in the CSL's SDN rows: one entity, via OFAC's entry number.
+    let chapo = g.lookup("ofac_sdn:6861").unwrap();
+    assert_eq!(g.lookup("csl:6861"), Some(chapo));
+    assert_eq!(g.entity(chapo).kind, EntityKind::Person);
+    assert!(g
+        .merge_notes(chapo)
+        .iter()
+        .any(|m| m.reason == "shared identifier ofac_uid:6861"));
 
     // Huawei: curated + OFAC 30947 + CSL 30947, merged on the USCC; Huawei Investment & Holding
     // stays its own entity although OFAC lists its name as an a.k.a. of 30947.

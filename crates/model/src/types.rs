@@ -103,10 +103,13 @@ pub enum IdKind {
 impl IdKind {
     /// Identifiers that name one legal entity world-wide.
     pub fn is_strong(&self) -> bool {
-        matches!(
-            self,
-            IdKind::Isin | IdKind::Lei | IdKind::Registration | IdKind::MacPrefix
-        )
+        match self {
+            IdKind::Isin | IdKind::Lei | IdKind::Registration | IdKind::MacPrefix => true,
+            // OFAC's entry number (ent_num / uid): the OFAC files and the CSL's Treasury rows
+            // share it, and it is the only link between their records of persons.
+            IdKind::Other(s) => s == "ofac_uid",
+            _ => false,
+        }
     }
     pub fn label(&self) -> &str {
         match self {

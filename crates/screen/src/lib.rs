@@ -35,6 +35,7 @@
 
 mod score;
 
+use score::score_weighted;
 pub use score::{score_analyses, score_names, Score};
 
 use ahash::{AHashMap, RandomState};
@@ -76,7 +77,7 @@ impl<'a> Query<'a> {
 pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
 /// At most this many names are fully scored for one query.
-pub const MAX_CANDIDATES: usize = 120;
+pub const MAX_CANDIDATES: usize = 64;
 
 /// Longest query (in bytes) that is screened; longer input is cut at a character boundary.
 pub const MAX_QUERY_BYTES: usize = 1024;
@@ -124,6 +125,8 @@ struct IndexedName {
     name_idx: u16,
     role: NameRole,
     analysis: Analysis,
+    /// Weights of the core tokens (kind and rarity), filled once the index is built.
+    weights: Vec<f64>,
 }
 
 /// The screening engine over one graph.
@@ -241,6 +244,7 @@ impl<'g> Screener<'g> {
                     name_idx: ni as u16,
                     role: n.role,
                     analysis,
+                    weights: Vec::new(),
                 });
             }
             for id in &e.identifiers {
@@ -281,14 +285,23 @@ impl<'g> Screener<'g> {
                 *df.entry(w).or_default() += 1;
             }
         }
-        Screener {
+        let mut s = Screener {
             graph,
             names,
             postings,
             df,
             ids,
             hasher,
+        };
+        let weights: Vec<Vec<f64>> = s
+            .names
+            .iter()
+            .map(|n| n.analysis.core().map(|t| s.token_weight(t)).collect())
+            .collect();
+        for (n, w) in s.names.iter_mut().zip(weights) {
+            n.weights = w;
         }
+        s
     }
 
     pub fn graph(&self) -> &'g Graph {
@@ -345,30 +358,48 @@ impl<'g> Screener<'g> {
 
         let qa = analyze(text, NameKind::Any);
         if !qa.is_generic_only() {
-            let qp = analyze(text, NameKind::Person);
+            let qaw: Vec<f64> = qa.core().map(|t| self.token_weight(t)).collect();
+            let mut person: Option<(Analysis, Vec<f64>)> = None;
             for (cand, _) in self.candidates(&qa) {
                 let n = &self.names[cand as usize];
                 let ent = self.graph.entity(n.entity);
-                let qx = if ent.kind == EntityKind::Person {
-                    &qp
+                let (qx, qxw) = if ent.kind == EntityKind::Person {
+                    let (a, w) = person.get_or_insert_with(|| {
+                        let a = analyze(text, NameKind::Person);
+                        let w = a.core().map(|t| self.token_weight(t)).collect();
+                        (a, w)
+                    });
+                    (&*a, &*w)
                 } else {
-                    &qa
+                    (&qa, &qaw)
                 };
-                let w = |t: &Token| self.token_weight(t);
-                let mut s = score_analyses(qx, &n.analysis, &w);
-                let mut score = s.score;
+                let quick = score_weighted(qx, qxw, &n.analysis, &n.weights, false).score;
+                let role_factor = if n.role == NameRole::WeakAlias {
+                    0.92
+                } else {
+                    1.0
+                };
+                let cadj = if q.country.is_some() {
+                    country_feature(q.country, &ent.countries).0
+                } else {
+                    0.0
+                };
+                let score = (quick * role_factor + cadj).clamp(0.0, 1.0);
+                if score < q.threshold || best.get(&n.entity).is_some_and(|m| m.score >= score) {
+                    continue;
+                }
+                let mut s = score_weighted(qx, qxw, &n.analysis, &n.weights, true);
                 if n.role == NameRole::WeakAlias {
-                    score *= 0.92;
                     s.features.push(Feature::new(
                         "name_role",
                         -0.08,
                         "weak alias: a short form that alone should not decide",
                     ));
                 } else {
-                    s.features.push(Feature::new("name_role", 0.0, n.role.as_str()));
+                    s.features
+                        .push(Feature::new("name_role", 0.0, n.role.as_str()));
                 }
                 let (cadj, cdetail) = country_feature(q.country, &ent.countries);
-                score = (score + cadj).clamp(0.0, 1.0);
                 s.features.push(Feature::new("country", cadj, cdetail));
                 if score < q.threshold {
                     continue;
@@ -434,21 +465,40 @@ impl<'g> Screener<'g> {
         );
         hs.sort_by(|a, b| a.0.cmp(&b.0));
         hs.dedup_by(|a, b| a.0 == b.0);
-        let cap = (self.names.len() / 8).max(2_000);
-        let mut acc: AHashMap<u32, f32> = AHashMap::new();
-        for (h, strength) in hs {
-            let Some(p) = self.postings.get(&h) else {
-                continue;
-            };
-            if p.len() > cap {
-                continue;
+        // Rarest keys first; frequent trigrams and sounds add little and cost much.
+        let mut lists: Vec<(&[u32], f32)> = hs
+            .iter()
+            .filter_map(|&(h, st)| self.postings.get(&h).map(|p| (p.as_slice(), st)))
+            .collect();
+        lists.sort_by_key(|(p, _)| p.len());
+        let word_cap = (self.names.len() / 8).max(2_000);
+        let mut v: Vec<(u32, f32)> = SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (acc, touched) = &mut *guard;
+            if acc.len() < self.names.len() {
+                acc.resize(self.names.len(), 0.0);
             }
-            let w = strength / (1.0 + (p.len() as f32).ln());
-            for &id in p {
-                *acc.entry(id).or_default() += w;
+            for (p, strength) in lists {
+                let cap = if strength >= 3.0 { word_cap } else { 400 };
+                if p.len() > cap {
+                    continue;
+                }
+                let w = strength / (1.0 + (p.len() as f32).ln());
+                for &id in p {
+                    let slot = &mut acc[id as usize];
+                    if *slot == 0.0 {
+                        touched.push(id);
+                    }
+                    *slot += w;
+                }
             }
-        }
-        let mut v: Vec<(u32, f32)> = acc.into_iter().collect();
+            let v: Vec<(u32, f32)> = touched.iter().map(|&id| (id, acc[id as usize])).collect();
+            for &id in touched.iter() {
+                acc[id as usize] = 0.0;
+            }
+            touched.clear();
+            v
+        });
         if v.len() > MAX_CANDIDATES {
             v.select_nth_unstable_by(MAX_CANDIDATES, |a, b| {
                 b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
@@ -458,6 +508,11 @@ impl<'g> Screener<'g> {
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v
     }
+}
+
+thread_local! {
+    /// Per-thread candidate accumulator (score per name) and the names it touched.
+    static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 fn country_feature(q: Option<&str>, countries: &[String]) -> (f64, String) {

@@ -77,6 +77,9 @@ fn token_sim(a: &Token, b: &Token, exact_only: bool) -> (f64, Via) {
             if lx.abs_diff(ly) > maxd.max(2) && !phon {
                 return (0.0, Via::None);
             }
+            if !phon && letter_gap(x, y) > maxd {
+                return (0.0, Via::None);
+            }
             let d = strsim::osa_distance(&a.text, &b.text);
             let fuzzy = 1.0 - 1.5 * d as f64 / lx.max(ly) as f64;
             if d <= maxd && short >= 4 {
@@ -88,6 +91,19 @@ fn token_sim(a: &Token, b: &Token, exact_only: bool) -> (f64, Via) {
             }
         }
     }
+}
+
+/// A lower bound of the edit distance from letter counts: each edit changes them by at most 2.
+fn letter_gap(x: &[u8], y: &[u8]) -> usize {
+    let mut h = [0i16; 64];
+    for &b in x {
+        h[(b & 63) as usize] += 1;
+    }
+    for &b in y {
+        h[(b & 63) as usize] -= 1;
+    }
+    let l1: i32 = h.iter().map(|&v| i32::from(v).abs()).sum();
+    (l1 as usize).div_ceil(2)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,41 +140,42 @@ fn join_pass(
     joins: &mut Vec<String>,
     flipped: bool,
 ) -> f64 {
+    if bused.iter().filter(|&&u| !u).count() < 2 {
+        return 0.0;
+    }
     let mut gained = 0.0;
     for i in 0..at.len() {
-        if aused[i] || at[i].text.len() < 4 || at[i].kind == TokenKind::Number {
+        let target = at[i].text.as_bytes();
+        if aused[i] || target.len() < 4 || at[i].kind == TokenKind::Number || target.contains(&b' ')
+        {
             continue;
         }
-        let target = at[i].text.replace(' ', "");
         'start: for j in 0..bt.len() {
-            let mut cat = String::new();
+            let mut pos = 0;
             for k in j..bt.len().min(j + 4) {
-                if bused[k] {
+                let piece = bt[k].text.as_bytes();
+                if bused[k] || !target[pos..].starts_with(piece) || piece.is_empty() {
                     continue 'start;
                 }
-                cat.push_str(&bt[k].text.replace(' ', ""));
-                if cat.len() > target.len() + 1 {
-                    continue 'start;
-                }
-                if k > j {
-                    let d = strsim::levenshtein(&cat, &target);
-                    if d == 0 || (d == 1 && target.len() >= 6) {
-                        let sim = 1.0 - d as f64 / target.len() as f64;
-                        aused[i] = true;
-                        let mut w = aw[i];
-                        for u in j..=k {
-                            bused[u] = true;
-                            w += bw[u];
-                        }
-                        gained += sim * w;
-                        let parts: Vec<&str> = bt[j..=k].iter().map(|t| t.text.as_str()).collect();
-                        joins.push(if flipped {
-                            format!("{} = {}", parts.join(" "), target)
-                        } else {
-                            format!("{} = {}", target, parts.join(" "))
-                        });
-                        break 'start;
+                pos += piece.len();
+                if pos == target.len() {
+                    if k == j {
+                        continue 'start;
                     }
+                    aused[i] = true;
+                    let mut w = aw[i];
+                    for u in j..=k {
+                        bused[u] = true;
+                        w += bw[u];
+                    }
+                    gained += w;
+                    let parts: Vec<&str> = bt[j..=k].iter().map(|t| t.text.as_str()).collect();
+                    joins.push(if flipped {
+                        format!("{} = {}", parts.join(" "), at[i].text)
+                    } else {
+                        format!("{} = {}", at[i].text, parts.join(" "))
+                    });
+                    break 'start;
                 }
             }
         }
@@ -172,10 +189,23 @@ fn fmt2(x: f64) -> String {
 
 /// Compares two analysed names. `weight` gives each token's weight (kind and corpus rarity).
 pub fn score_analyses(q: &Analysis, c: &Analysis, weight: &dyn Fn(&Token) -> f64) -> Score {
+    let qw: Vec<f64> = q.core().map(weight).collect();
+    let cw: Vec<f64> = c.core().map(weight).collect();
+    score_weighted(q, &qw, c, &cw, true)
+}
+
+/// [`score_analyses`] with the core tokens' weights given; features are only written out when
+/// `explain` is set (the score is the same).
+pub(crate) fn score_weighted(
+    q: &Analysis,
+    qw: &[f64],
+    c: &Analysis,
+    cw: &[f64],
+    explain: bool,
+) -> Score {
     let qt: Vec<&Token> = q.core().collect();
     let ct: Vec<&Token> = c.core().collect();
-    let qw: Vec<f64> = qt.iter().map(|t| weight(t)).collect();
-    let cw: Vec<f64> = ct.iter().map(|t| weight(t)).collect();
+    debug_assert_eq!((qt.len(), ct.len()), (qw.len(), cw.len()));
 
     // Syllables romanized from Chinese, Korean or Japanese differ by one letter and mean
     // another name (习近朋 ≠ 习近平): no fuzzy matching there.
@@ -210,7 +240,9 @@ pub fn score_analyses(q: &Analysis, c: &Analysis, weight: &dyn Fn(&Token) -> f64
     // Joined or split words: one token equal to a run of the other side's unmatched tokens
     // ("tongfang" ~ "tong fang", "AlisherUsmanov" ~ "Alisher Usmanov").
     let mut joins: Vec<String> = Vec::new();
-    matched += join_pass(&qt, &ct, &qw, &cw, &mut qused, &mut cused, &mut joins, false);
+    matched += join_pass(
+        &qt, &ct, &qw, &cw, &mut qused, &mut cused, &mut joins, false,
+    );
     matched += join_pass(&ct, &qt, &cw, &qw, &mut cused, &mut qused, &mut joins, true);
 
     let total: f64 = qw.iter().sum::<f64>() + cw.iter().sum::<f64>();
@@ -224,37 +256,68 @@ pub fn score_analyses(q: &Analysis, c: &Analysis, weight: &dyn Fn(&Token) -> f64
     let mut align = dice;
     let mut shape = String::from("all tokens aligned");
     // One name contained in the other: a short form of the longer name.
+    #[allow(clippy::type_complexity)]
     let (short_left, short_total, short_toks, short_used): (f64, f64, &[&Token], &[bool]) =
         if q_total <= c_total {
             (q_left, q_total, &qt, &qused)
         } else {
             (c_left, c_total, &ct, &cused)
         };
-    let short_distinct: Vec<&Token> = short_toks
+    // Strongly matched distinctive words of the short side (not initials, not by sound only).
+    let short_is_q = q_total <= c_total;
+    let strong: Vec<&Token> = aligned
+        .iter()
+        .filter(|p| {
+            p.0 >= if person { 0.7 } else { 0.85 } && matches!(p.3, Via::Exact | Via::Fuzzy)
+        })
+        .map(|p| if short_is_q { qt[p.1] } else { ct[p.2] })
+        .filter(|t| t.kind == TokenKind::Word && t.text.len() >= 3)
+        .collect();
+    let weak_short = short_toks
         .iter()
         .zip(short_used)
         .filter(|(t, &u)| u && t.kind == TokenKind::Word)
-        .map(|(t, _)| *t)
-        .collect();
+        .count()
+        > strong.len() + joins.len();
     if q_left > 1e-9 || c_left > 1e-9 {
         shape = "partial".to_string();
     }
-    if (q_left > 1e-9) != (c_left > 1e-9) && short_left < 1e-9 && short_total > 0.0 {
+    if (q_left > 1e-9) != (c_left > 1e-9) && short_left < 1e-9 && short_total > 0.0 && !weak_short {
         let eligible = if person {
-            short_distinct.len() >= 2
+            strong.len() >= 2
         } else {
-            short_distinct.iter().any(|t| t.text.len() >= 5) && short_total >= 0.5
+            strong.iter().any(|t| t.text.len() >= 5) && short_total >= 0.5
         };
         if eligible {
-            let boosted = if person { 0.7 + 0.3 * dice } else { 0.6 + 0.3 * dice };
+            let boosted = if person {
+                0.7 + 0.3 * dice
+            } else {
+                0.6 + 0.3 * dice
+            };
             if boosted > align {
                 align = boosted;
                 shape = "one name contains the other".to_string();
             }
         }
     }
-    // Substitution: both names keep tokens of their own.
-    if q_left >= 0.25 && c_left >= 0.25 {
+    // Substitution: both names keep words of their own (numbers and particles aside: the
+    // bench counts fund numbers as the same party, and al/el vary freely).
+    let left = |toks: &[&Token], used: &[bool], w: &[f64], particles: bool| -> f64 {
+        (0..toks.len())
+            .filter(|&i| {
+                !used[i]
+                    && toks[i].kind != TokenKind::Number
+                    && (particles || toks[i].kind != TokenKind::Particle)
+            })
+            .map(|i| w[i])
+            .sum::<f64>()
+    };
+    let only_particles =
+        left(&qt, &qused, &qw, false) < 1e-9 && left(&ct, &cused, &cw, false) < 1e-9;
+    if left(&qt, &qused, &qw, true) >= 0.25
+        && left(&ct, &cused, &cw, true) >= 0.25
+        && !only_particles
+    {
         align -= 0.08;
         shape = "both names have unmatched tokens (-0.08)".to_string();
     }
@@ -272,13 +335,17 @@ pub fn score_analyses(q: &Analysis, c: &Analysis, weight: &dyn Fn(&Token) -> f64
                 }
             }
         }
-        order_pen = 0.2 * inv as f64 / (n * (n - 1) / 2) as f64;
+        if inv > 0 {
+            order_pen = 0.08 + 0.12 * inv as f64 / (n * (n - 1) / 2) as f64;
+        }
         align -= order_pen;
     }
     // A name must agree on something distinctive, not only on descriptors and particles.
     let q_distinct = qt.iter().any(|t| t.kind.is_distinctive());
-    let distinct_hit = aligned.iter().any(|&(s, i, j, _)| {
-        s >= 0.7 && (qt[i].kind.is_distinctive() || ct[j].kind.is_distinctive())
+    let distinct_hit = aligned.iter().any(|&(s, i, j, via)| {
+        s >= 0.7
+            && via != Via::Initial
+            && (qt[i].kind.is_distinctive() || ct[j].kind.is_distinctive())
     }) || !joins.is_empty();
     if q_distinct && !distinct_hit {
         align = align.min(0.5);
@@ -303,6 +370,12 @@ pub fn score_analyses(q: &Analysis, c: &Analysis, weight: &dyn Fn(&Token) -> f64
     let raw = (base + lf_adj).clamp(0.0, 1.0);
     let score = calibrate(raw);
 
+    if !explain {
+        return Score {
+            score,
+            features: Vec::new(),
+        };
+    }
     let mut detail = Vec::new();
     for &(s, i, j, via) in &aligned {
         detail.push(format!(
@@ -323,7 +396,8 @@ pub fn score_analyses(q: &Analysis, c: &Analysis, weight: &dyn Fn(&Token) -> f64
         .filter(|&j| !cused[j])
         .map(|j| format!("{} (w {})", ct[j].text, fmt2(cw[j])))
         .collect();
-    let features = vec![
+    let features =
+        vec![
         Feature::new(
             "token_alignment",
             align,
@@ -421,7 +495,10 @@ fn legal_form_feature(q: &Analysis, c: &Analysis) -> (f64, String) {
         return (0.0, format!("{} ~ {}: agree", a.text, b.text));
     }
     match (&a.generic, &b.generic) {
-        (Some(x), Some(y)) if x != y => (-0.12, format!("{} ({x}) vs {} ({y}): conflict", a.text, b.text)),
+        (Some(x), Some(y)) if x != y => (
+            -0.12,
+            format!("{} ({x}) vs {} ({y}): conflict", a.text, b.text),
+        ),
         _ => (0.0, format!("{} vs {}: not comparable", a.text, b.text)),
     }
 }

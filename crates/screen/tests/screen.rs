@@ -50,7 +50,11 @@ fn curated_records() -> Vec<Entity> {
             ) else {
                 continue;
             };
-            e.relations.push(Relation::new(kind, Target::Id(format!("curated:{t}")), "curated"));
+            e.relations.push(Relation::new(
+                kind,
+                Target::Id(format!("curated:{t}")),
+                "curated",
+            ));
         }
         out.push(e);
     }
@@ -76,7 +80,9 @@ fn check(input: &str, expect: &str) {
         assert!(
             ms.is_empty(),
             "{input:?} should match nothing, got {:?}",
-            ms.iter().map(|m| (&g.entity(m.entity).id, m.score)).collect::<Vec<_>>()
+            ms.iter()
+                .map(|m| (&g.entity(m.entity).id, m.score))
+                .collect::<Vec<_>>()
         );
         return;
     }
@@ -84,11 +90,24 @@ fn check(input: &str, expect: &str) {
         Some((a, b)) => (a, Some(b)),
         None => (expect, None),
     };
-    let top = ms.first().unwrap_or_else(|| panic!("{input:?} matched nothing"));
-    assert_eq!(g.entity(top.entity).id, format!("curated:{id}"), "{input:?}");
+    let top = ms
+        .first()
+        .unwrap_or_else(|| panic!("{input:?} matched nothing"));
+    assert_eq!(
+        g.entity(top.entity).id,
+        format!("curated:{id}"),
+        "{input:?}"
+    );
     if let Some(l) = listed {
-        let reached: Vec<&str> = top.paths.iter().map(|p| g.entity(p.listed).id.as_str()).collect();
-        assert!(reached.contains(&format!("curated:{l}").as_str()), "{input:?} reaches {reached:?}");
+        let reached: Vec<&str> = top
+            .paths
+            .iter()
+            .map(|p| g.entity(p.listed).id.as_str())
+            .collect();
+        assert!(
+            reached.contains(&format!("curated:{l}").as_str()),
+            "{input:?} reaches {reached:?}"
+        );
     }
 }
 
@@ -156,7 +175,15 @@ fn curated_names_recall_is_complete() {
 fn bad_input_never_panics() {
     let s = screener();
     let long = "Nuctech ".repeat(1300);
-    for q in ["", " ", "\u{0}\u{1}\u{7f}", "Нуктех 同方 Nuc-tech ٣٤", &long, "\u{202e}kcetcuN", "𝕹𝖚𝖈𝖙𝖊𝖈𝖍"] {
+    for q in [
+        "",
+        " ",
+        "\u{0}\u{1}\u{7f}",
+        "Нуктех 同方 Nuc-tech ٣٤",
+        &long,
+        "\u{202e}kcetcuN",
+        "𝕹𝖚𝖈𝖙𝖊𝖈𝖍",
+    ] {
         let _ = s.screen(&Query::new(q));
     }
     let t = std::time::Instant::now();
@@ -169,7 +196,11 @@ fn country_conflict_lowers_the_score() {
     let s = screener();
     let base = s.screen(&Query::new("Hytera Communications"))[0].score;
     let cn = s.screen(&Query::new("Hytera Communications").country(Some("CN")))[0].score;
-    let us = s.screen(&Query::new("Hytera Communications").country(Some("FR")).threshold(0.0));
+    let us = s.screen(
+        &Query::new("Hytera Communications")
+            .country(Some("FR"))
+            .threshold(0.0),
+    );
     assert!(cn >= base);
     assert!(us[0].score < base);
 }
@@ -183,7 +214,10 @@ fn explanation_snapshot() {
         .iter()
         .map(|f| (f.name.to_string(), f.value, f.detail.clone()))
         .collect();
-    insta::assert_debug_snapshot!("stvs_explanation", (m.matched_name.as_str(), m.score, feats));
+    insta::assert_debug_snapshot!(
+        "stvs_explanation",
+        (m.matched_name.as_str(), m.score, feats)
+    );
     let p = score_names("Olaf Scholze", "Olaf Scholz", NameKind::Person);
     insta::assert_debug_snapshot!("scholz_pair", p);
 }
@@ -215,7 +249,10 @@ fn negatives_rarely_match_the_curated_graph() {
     let s = screener();
     let mut n = 0;
     let mut hits = 0;
-    for f in ["yente_negatives_global_1000.csv", "yente_negatives_us_1000.csv"] {
+    for f in [
+        "yente_negatives_global_1000.csv",
+        "yente_negatives_us_1000.csv",
+    ] {
         let mut rd = csv::Reader::from_path(format!("{}/lists/eval/{f}", shared())).unwrap();
         for r in rd.records() {
             let r = r.unwrap();

@@ -120,7 +120,9 @@ const TITLE_CLASSES: &[&str] = &[
     "jr", "sr", "esq", "dr", "prof", "md", "dds", "dvm", "phd", "cpa", "cfa", "cma", "csa",
 ];
 
-const ACRONYM_SKIP: &[&str] = &["of", "for", "the", "and", "in", "de", "du", "des", "la", "le"];
+const ACRONYM_SKIP: &[&str] = &[
+    "of", "for", "the", "and", "in", "de", "du", "des", "la", "le",
+];
 
 impl Analysis {
     /// Tokens that take part in alignment.
@@ -244,7 +246,7 @@ fn longest_at_start(
 /// let a = analyze("Nuctech Warsaw Company Limited Sp. z o.o.", NameKind::Org);
 /// let core: Vec<_> = a.core().map(|t| t.text.as_str()).collect();
 /// assert_eq!(core, ["nuctech", "warsaw"]);
-/// assert_eq!(a.legal_forms.len(), 2);
+/// assert_eq!(a.legal_forms.len(), 3); // Company, Limited, Sp. z o.o.
 /// ```
 pub fn analyze(name: &str, kind: NameKind) -> Analysis {
     let t = tables();
@@ -419,7 +421,11 @@ fn plain_token(t: &Tables, w: &str) -> Token {
         let d = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         if d.bytes().all(|b| b.is_ascii_digit()) && !d.is_empty() {
             let z = d.trim_start_matches('0');
-            if z.is_empty() { "0".to_string() } else { z.to_string() }
+            if z.is_empty() {
+                "0".to_string()
+            } else {
+                z.to_string()
+            }
         } else {
             w.to_string()
         }
@@ -464,7 +470,7 @@ fn numbers(tokens: &mut Vec<Token>, kind: NameKind) {
         let (a, b) = (&tokens[i], &tokens[i + 1]);
         if a.kind == TokenKind::Number && b.kind == TokenKind::Number {
             if let (Ok(x), Ok(y)) = (a.text.parse::<u32>(), b.text.parse::<u32>()) {
-                if x >= 20 && x < 100 && x % 10 == 0 && (1..10).contains(&y) {
+                if (20..100).contains(&x) && x % 10 == 0 && (1..10).contains(&y) {
                     tokens[i].text = (x + y).to_string();
                     tokens.remove(i + 1);
                 }

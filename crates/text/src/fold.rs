@@ -132,11 +132,19 @@ fn cyrillic(c: char, scheme: CyrillicScheme) -> Option<&'static str> {
     })
 }
 
-/// Romanizes the Cyrillic letters of `s` under `scheme`; other characters are kept.
+/// Romanizes the Cyrillic letters of `s` under `scheme`, keeping initial capitals; other
+/// characters are kept.
 pub fn transliterate_cyrillic(s: &str, scheme: CyrillicScheme) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match cyrillic(c, scheme) {
+            Some(r) if c.is_uppercase() => {
+                let mut cs = r.chars();
+                if let Some(f) = cs.next() {
+                    out.push(f.to_ascii_uppercase());
+                    out.push_str(cs.as_str());
+                }
+            }
             Some(r) => out.push_str(r),
             None => out.push(c),
         }
@@ -253,7 +261,10 @@ pub fn fold(s: &str) -> String {
 }
 
 fn is_apostrophe(c: char) -> bool {
-    matches!(c, '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{02BB}' | '\u{02B9}' | '\u{00B4}')
+    matches!(
+        c,
+        '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{02BB}' | '\u{02B9}' | '\u{00B4}'
+    )
 }
 
 /// "GUZMAN LOERA, Joaquin" → "Joaquin GUZMAN LOERA": a single comma between a family-name part

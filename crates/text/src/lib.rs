@@ -20,7 +20,7 @@
 //! assert_eq!(pinyin("同方威视"), "tong fang wei shi");
 //! assert_eq!(pinyin_joined("同方威视"), "tongfangweishi");
 //! let a = analyze("Hangzhou Hikvision Digital Technology Co., Ltd.", NameKind::Org);
-//! assert_eq!(a.legal_forms[0].compare, "ltd");
+//! assert_eq!(a.legal_forms[0].generic.as_deref(), Some("LLC"));
 //! let tech = a.tokens.iter().find(|t| t.text == "technology").unwrap();
 //! assert_eq!(tech.kind, TokenKind::Generic);
 //! assert!(analyze("Technology Co., Ltd.", NameKind::Any).is_generic_only());
@@ -33,10 +33,12 @@ mod fold;
 mod phonetic;
 mod tables;
 
-pub use analyze::{analyze, class_name, legal_form, Analysis, LegalForm, NameKind, Token, TokenKind};
+pub use analyze::{
+    analyze, class_name, legal_form, Analysis, LegalForm, NameKind, Token, TokenKind,
+};
 pub use fold::{
-    dominant_script, fold, is_han, person_name_order, pinyin, pinyin_joined, transliterate_cyrillic,
-    CyrillicScheme, Script,
+    dominant_script, fold, is_han, person_name_order, pinyin, pinyin_joined,
+    transliterate_cyrillic, CyrillicScheme, Script,
 };
 pub use phonetic::phonetic_key;
 pub use tables::SymbolSection;

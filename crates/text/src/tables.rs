@@ -178,14 +178,19 @@ fn build() -> Tables {
     let mut cur: (Option<String>, Option<String>, Option<String>, Vec<String>) =
         (None, None, None, Vec::new());
     let flush =
-        |t: &mut Tables, cur: &mut (Option<String>, Option<String>, Option<String>, Vec<String>)| {
+        |t: &mut Tables,
+         cur: &mut (Option<String>, Option<String>, Option<String>, Vec<String>)| {
             let (display, compare, generic, aliases) = std::mem::take(cur);
             let mut aliases = aliases;
             aliases.extend(display.iter().cloned());
             aliases.extend(compare.iter().cloned());
             let cmp = compare.or(display).unwrap_or_default();
             for a in &aliases {
-                let c = if cmp.is_empty() { a.as_str() } else { cmp.as_str() };
+                let c = if cmp.is_empty() {
+                    a.as_str()
+                } else {
+                    cmp.as_str()
+                };
                 t.add_legal(a, c, generic.as_deref(), false);
             }
         };
@@ -218,7 +223,9 @@ fn build() -> Tables {
         let mut f = line.split('\t');
         let (_cc, what) = (f.next(), f.next().unwrap_or(""));
         let (cmp, form) = (f.next().unwrap_or(""), f.next().unwrap_or(""));
-        let one_word = !form.trim().contains(|c: char| c.is_whitespace() || c == '.');
+        let one_word = !form
+            .trim()
+            .contains(|c: char| c.is_whitespace() || c == '.');
         if form.chars().count() > 1 && !(what == "name" && one_word) && roman(form).is_none() {
             t.add_legal(form, cmp, None, true);
         }
@@ -245,7 +252,10 @@ fn build() -> Tables {
         } else if !l.starts_with("- ") {
             let name = unquote(l.split(':').next().unwrap_or(l)).to_string();
             let id = t.new_class(name.clone(), section);
-            if matches!(section, SymbolSection::OrgDescriptor | SymbolSection::OrgDomain) {
+            if matches!(
+                section,
+                SymbolSection::OrgDescriptor | SymbolSection::OrgDomain
+            ) {
                 t.add_symbol(&name, id);
             }
             class = Some(id);
@@ -327,15 +337,34 @@ pub(crate) fn roman(s: &str) -> Option<u32> {
 /// Number words in English ("forty" → 40, "first" → 1).
 pub(crate) fn number_word(s: &str) -> Option<u32> {
     const UNITS: &[&str] = &[
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
         "nineteen",
     ];
     const ORD: &[&str] = &[
         "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
         "tenth",
     ];
-    const TENS: &[&str] = &["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+    const TENS: &[&str] = &[
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
     if let Some(i) = UNITS.iter().position(|&u| u == s) {
         return Some(i as u32);
     }
@@ -345,5 +374,7 @@ pub(crate) fn number_word(s: &str) -> Option<u32> {
     if s == "fourty" {
         return Some(40);
     }
-    TENS.iter().position(|&u| u == s).map(|i| 20 + 10 * i as u32)
+    TENS.iter()
+        .position(|&u| u == s)
+        .map(|i| 20 + 10 * i as u32)
 }
