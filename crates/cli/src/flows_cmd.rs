@@ -26,6 +26,10 @@ pub struct Args {
     /// NetFlow/IPFIX or packet captures; gzip is read transparently).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Device inventory (CSV/JSON) or nmap XML (repeatable): ties each source address to its
+    /// asset and the asset's restricted vendor.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Vec<PathBuf>,
     /// Maltrail-format trail file(s): IPs, IP:port, domains, URLs.
     #[arg(long, value_name = "FILE")]
     pub intel: Vec<PathBuf>,
@@ -455,7 +459,6 @@ impl Pipeline {
             min_owner_score,
             ..
         } = self;
-        let analysis: Analysis<IpAddr, IpAddr> = agg.finish();
         let mut screen = OrgScreen::new(graph);
         let mut findings = Vec::new();
         let enrich = |ip: IpAddr, m: &mut Map<String, Value>| {
@@ -476,7 +479,8 @@ impl Pipeline {
             m.insert("last_seen".into(), json!(iso_time(p.last_ts_us)));
         };
         let mut restricted_dsts: HashMap<IpAddr, Option<(Resolved, u32, String)>> = HashMap::new();
-        for (src, dst, p) in &analysis.pairs {
+        let analysis: Analysis<IpAddr, IpAddr> = agg.finish_with(|src, dst, p| {
+            let (src, dst, p) = (&src, &dst, &p);
             let beacon = p.beacon.as_ref().filter(|b| b.score.score >= min_beacon);
             // Restricted-owner infrastructure: the far end's AS organization, screened once.
             let hit = restricted_dsts.entry(*dst).or_insert_with(|| {
@@ -484,8 +488,12 @@ impl Pipeline {
                 let r = screen.resolve_org(a.org, min_owner_score)?;
                 Some((r, a.asn, a.org.to_string()))
             });
-            if beacon.is_none() && p.long_connection.is_none() && p.bulk_upload.is_none() && hit.is_none() {
-                continue;
+            if beacon.is_none()
+                && p.long_connection.is_none()
+                && p.bulk_upload.is_none()
+                && hit.is_none()
+            {
+                return;
             }
             let mut base = Map::new();
             enrich(*dst, &mut base);
@@ -532,7 +540,7 @@ impl Pipeline {
                 m.insert("restricted_entity".into(), r.json.clone());
                 findings.push(finding("restricted_infrastructure", *src, *dst, r.score, m));
             }
-        }
+        });
         for h in &analysis.host_bulk {
             let mut m = Map::new();
             m.insert("scope".into(), json!("host, all destinations"));
@@ -596,7 +604,7 @@ impl Pipeline {
             countries,
             tally,
             window: analysis.window,
-            pairs: analysis.pairs.len(),
+            pairs: analysis.pair_count,
             orgs_screened: screen.cache.len(),
         }
     }
@@ -740,6 +748,94 @@ fn load_dataset() -> anyhow::Result<unmask_lists::Dataset> {
     crate::dataset::load(&[], None)
 }
 
+/// The estate: each inventoried address with its asset and the restricted vendors found on it.
+#[derive(Debug, Default)]
+struct Inventory {
+    by_ip: HashMap<IpAddr, Value>,
+    counts: RowCounts,
+    diagnostics: Vec<Diagnostic>,
+    assets: usize,
+    exposed: usize,
+}
+
+/// Reads inventories (CSV/JSON) and nmap XML scans with `unmask-estate` and attributes each
+/// asset against the graph (when screening is on).
+fn load_inventory(paths: &[PathBuf], graph: Option<&Graph>) -> anyhow::Result<Inventory> {
+    let mut inv = Inventory::default();
+    let mut assets: Vec<unmask_estate::Asset> = Vec::new();
+    let mut hosts: Vec<unmask_estate::Host> = Vec::new();
+    for p in paths {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        let label = p.display().to_string();
+        let xml = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        if xml {
+            let o = unmask_estate::read_nmap(&bytes, &label);
+            inv.counts.add(o.counts);
+            inv.diagnostics.extend(o.diagnostics);
+            hosts.extend(o.records);
+        } else {
+            let o = unmask_estate::read_inventory(&bytes, &label);
+            inv.counts.add(o.counts);
+            inv.diagnostics.extend(o.diagnostics);
+            assets.extend(o.records);
+        }
+    }
+    unmask_estate::merge_hosts(&mut assets, &hosts);
+    let mut attributor = graph.map(unmask_estate::Attributor::new);
+    for a in &assets {
+        let Some(ip) =
+            a.ip.as_deref()
+                .and_then(|s| s.trim().parse::<IpAddr>().ok())
+        else {
+            continue;
+        };
+        inv.assets += 1;
+        let mut vendors: Vec<Value> = Vec::new();
+        if let Some(at) = attributor.as_mut() {
+            let found = at.attribute(a);
+            if found.is_exposed() {
+                inv.exposed += 1;
+            }
+            for e in found.exposures.iter().filter(|e| e.entity.is_listed()) {
+                vendors.push(json!({
+                    "entity_id": e.entity.entity_id,
+                    "name": e.entity.name,
+                    "lists": e.entity.lists.iter().map(|l| json!({"list": l.list, "since": l.since, "basis": l.basis, "entity": l.entity_name})).collect::<Vec<_>>(),
+                    "path": e.entity.path.iter().map(|h| json!({"relation": h.relation, "entity_id": h.entity_id, "name": h.name})).collect::<Vec<_>>(),
+                    "evidence": e.evidence.iter().map(|v| json!({"field": v.field, "value": v.value, "how": v.how, "at": v.at})).collect::<Vec<_>>(),
+                }));
+            }
+        }
+        inv.by_ip.entry(ip).or_insert_with(|| {
+            json!({
+                "label": a.label(),
+                "asset_id": a.asset_id,
+                "hostname": a.hostname,
+                "manufacturer": a.manufacturer,
+                "model": a.model,
+                "location": a.location,
+                "at": format!("{}:{}", a.file, a.line),
+                "restricted_vendors": vendors,
+            })
+        });
+    }
+    Ok(inv)
+}
+
+/// Adds the source's asset to every finding whose source is inventoried.
+fn tie_to_assets(findings: &mut [Finding], inv: &Inventory) {
+    for f in findings {
+        if let Some(a) = f
+            .src
+            .parse::<IpAddr>()
+            .ok()
+            .and_then(|ip| inv.by_ip.get(&ip))
+        {
+            f.evidence.insert("src_asset".into(), a.clone());
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // The command
 
@@ -796,7 +892,15 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut pipe = Pipeline::new(nets.clone(), trails, safelist, cfg, args.min_beacon);
     pipe.min_owner_score = args.min_owner_score;
     let outcome = read_all(&args.paths, &mut |r| pipe.push(r))?;
-    let report = pipe.finish(Some(db), graph);
+    let mut report = pipe.finish(Some(db), graph);
+    let inventory = if args.inventory.is_empty() {
+        None
+    } else {
+        let inv = load_inventory(&args.inventory, graph)?;
+        tie_to_assets(&mut report.findings, &inv);
+        side_diags.extend(inv.diagnostics.iter().cloned());
+        Some(inv)
+    };
     let elapsed = started.elapsed();
 
     let stdout = std::io::stdout();
@@ -817,6 +921,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             db,
             &nets,
             &list_dates,
+            inventory.as_ref(),
             elapsed,
         )?;
     } else {
@@ -829,6 +934,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             db,
             &nets,
             &list_dates,
+            inventory.as_ref(),
             elapsed,
         )?;
         out.flush()?;
@@ -931,6 +1037,18 @@ fn human_findings(out: &mut dyn Write, report: &Report, top: usize) -> std::io::
             }
             _ => String::new(),
         };
+        let detail = match ev.get("src_asset") {
+            Some(a) => {
+                let vendor = a["restricted_vendors"]
+                    .as_array()
+                    .and_then(|v| v.first())
+                    .and_then(|v| v["name"].as_str())
+                    .map(|n| format!(", {n}"))
+                    .unwrap_or_default();
+                format!("[{}{vendor}] {detail}", a["label"].as_str().unwrap_or(""))
+            }
+            None => detail,
+        };
         writeln!(
             out,
             "{:>5.3}  {:<25}  {:<15}  {:<39}  {:<2}  {:<30}  {}",
@@ -955,6 +1073,7 @@ fn summary(
     db: &IpDb,
     nets: &Networks,
     list_dates: &[String],
+    inventory: Option<&Inventory>,
     elapsed: std::time::Duration,
 ) -> std::io::Result<()> {
     writeln!(out)?;
@@ -988,6 +1107,18 @@ fn summary(
             "Time span: {} .. {}",
             iso_time(report.window.0 * 1_000_000),
             iso_time(report.window.1 * 1_000_000)
+        )?;
+    }
+    if let Some(inv) = inventory {
+        let tied = report
+            .findings
+            .iter()
+            .filter(|f| f.evidence.contains_key("src_asset"))
+            .count();
+        writeln!(
+            out,
+            "Inventory: {} ({} assets with an address, {} with a restricted vendor); {tied} findings tied to an asset",
+            inv.counts, inv.assets, inv.exposed
         )?;
     }
     let internal: Vec<String> = nets.internal().iter().map(|c| c.to_string()).collect();
@@ -1237,6 +1368,7 @@ fn generate(out: &Path, records: u64, replay: Option<&Path>) -> anyhow::Result<(
 mod tests {
     use super::*;
 
+    #[allow(clippy::too_many_arguments)]
     fn rec(
         ts: f64,
         src: &str,
@@ -1472,6 +1604,90 @@ mod tests {
             assert!(beacons.is_empty(), "{beacons:?}");
             assert!(rep.tally.safelisted > 0);
         }
+    }
+
+    #[test]
+    fn findings_tie_to_inventoried_assets() {
+        let dir = std::env::temp_dir().join(format!("unmask-flows-inv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inv_path = dir.join("inv.csv");
+        std::fs::write(&inv_path, "Asset Tag,IP Address,Manufacturer,Model\nCAM-0107,192.168.1.107,Hikvision,DS-2CD2143G0-I\n").unwrap();
+        let inv = load_inventory(&[inv_path], None).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(inv.assets, 1);
+        let mut pipe = Pipeline::new(
+            Networks::default(),
+            Trails::default(),
+            Safelist::default(),
+            DetectConfig::default(),
+            0.8,
+        );
+        for r in remcos_like() {
+            pipe.push(&r);
+        }
+        let mut rep = pipe.finish(None, None);
+        tie_to_assets(&mut rep.findings, &inv);
+        let b = rep.findings.iter().find(|f| f.kind == "beacon").unwrap();
+        assert_eq!(b.evidence["src_asset"]["label"], "CAM-0107");
+        assert_eq!(b.evidence["src_asset"]["model"], "DS-2CD2143G0-I");
+    }
+
+    #[test]
+    fn huawei_cloud_and_tencent_resolve_to_listed_entities() {
+        let ds = load_dataset().unwrap();
+        let mut pipe = Pipeline::new(
+            Networks::default(),
+            Trails::default(),
+            Safelist::default(),
+            DetectConfig::default(),
+            0.8,
+        );
+        // 1.92.0.1: AS55990 "Huawei Cloud Service data center"; 1.12.0.1: AS45090 Tencent.
+        pipe.push(&rec(
+            1_700_000_000.0,
+            "10.20.1.10",
+            50000,
+            "1.92.0.1",
+            443,
+            1000,
+            2000,
+            ConnState::Established,
+        ));
+        pipe.push(&rec(
+            1_700_000_100.0,
+            "10.20.1.11",
+            50001,
+            "1.12.0.1",
+            443,
+            1000,
+            2000,
+            ConnState::Established,
+        ));
+        let rep = pipe.finish(Some(IpDb::bundled().unwrap()), Some(&ds.graph));
+        let hits: Vec<(&str, String, usize)> = rep
+            .findings
+            .iter()
+            .filter(|f| f.kind == "restricted_infrastructure")
+            .map(|f| {
+                let e = &f.evidence["restricted_entity"];
+                (
+                    f.dst.as_str(),
+                    e["name"].as_str().unwrap_or("").to_string(),
+                    e["lists"].as_array().map_or(0, Vec::len)
+                        + e["path"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect();
+        assert!(
+            hits.iter()
+                .any(|(d, n, l)| *d == "1.92.0.1" && n.contains("Huawei") && *l > 0),
+            "{hits:?}"
+        );
+        assert!(
+            hits.iter()
+                .any(|(d, n, l)| *d == "1.12.0.1" && n.contains("Tencent") && *l > 0),
+            "{hits:?}"
+        );
     }
 
     #[test]

@@ -56,12 +56,7 @@ struct Inputs {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn collect<T>(
-    inputs: &mut Inputs,
-    what: &'static str,
-    label: &str,
-    out: ReadOutcome<T>,
-) -> Vec<T> {
+fn collect<T>(inputs: &mut Inputs, what: &'static str, label: &str, out: ReadOutcome<T>) -> Vec<T> {
     inputs.counts.push((what, label.to_string(), out.counts));
     inputs.diagnostics.extend(out.diagnostics);
     out.records
@@ -214,7 +209,9 @@ fn dataset_dates(ds: &unmask_lists::Dataset) -> String {
             format!("{} {d}", s.info.id)
         })
         .collect();
-    v.push(format!("IEEE MAC registry {IEEE_DATA_DATE} (Debian ieee-data 20220827.1)"));
+    v.push(format!(
+        "IEEE MAC registry {IEEE_DATA_DATE} (Debian ieee-data 20220827.1)"
+    ));
     v.join("; ")
 }
 
@@ -339,7 +336,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let dates = dataset_dates(&ds);
     let mut attr = Attributor::new(&ds.graph);
     for (prefix, ent) in attr.unresolved_prefixes().iter().take(3) {
-        eprintln!("unmask: warning: restricted prefix {prefix} names {ent}, which is not in the dataset");
+        eprintln!(
+            "unmask: warning: restricted prefix {prefix} names {ent}, which is not in the dataset"
+        );
     }
     let findings: Vec<AssetFindings> = inputs.assets.iter().map(|a| attr.attribute(a)).collect();
     let mut summary = Summary::default();
@@ -406,8 +405,22 @@ fn generate(n: usize, manufacturers: usize) -> Vec<Asset> {
     let asg = reg.assignments();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut makers: Vec<String> = [
-        "EZVIZ", "Hikvision", "Dahua", "Axis", "Bosch", "Cisco", "Hytera", "Motorola Solutions",
-        "Smiths Detection", "Rapiscan", "STVS", "同方威视", "Huawei", "Aruba", "Apple", "Samsung",
+        "EZVIZ",
+        "Hikvision",
+        "Dahua",
+        "Axis",
+        "Bosch",
+        "Cisco",
+        "Hytera",
+        "Motorola Solutions",
+        "Smiths Detection",
+        "Rapiscan",
+        "STVS",
+        "同方威视",
+        "Huawei",
+        "Aruba",
+        "Apple",
+        "Samsung",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -416,8 +429,18 @@ fn generate(n: usize, manufacturers: usize) -> Vec<Asset> {
         makers.push(asg[rng.below(asg.len())].organization.clone());
     }
     let models = [
-        "DS-2CD2143G2-IS", "IPC-HDW2431T", "P3245-V", "C9300-48P", "PD785G", "S5731-S24T4X",
-        "FLEXIDOME IP 5000", "iPhone 14", "Galaxy S23", "ZXR10 5950", "", "AP-515",
+        "DS-2CD2143G2-IS",
+        "IPC-HDW2431T",
+        "P3245-V",
+        "C9300-48P",
+        "PD785G",
+        "S5731-S24T4X",
+        "FLEXIDOME IP 5000",
+        "iPhone 14",
+        "Galaxy S23",
+        "ZXR10 5950",
+        "",
+        "AP-515",
     ];
     (0..n)
         .map(|i| {
@@ -487,6 +510,10 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
         load.as_secs_f64() * 1e3,
         gen.as_secs_f64() * 1e3,
         build.as_secs_f64() * 1e3
+    );
+    let (screened, scanned) = attr.cache_sizes();
+    println!(
+        "  distinct strings: {screened} screened with the fuzzy matcher, {scanned} scanned for brand names (cost of the cold pass)"
     );
     for (name, (d, exposed, exposures)) in ["cold", "warm"].iter().zip(&passes) {
         println!(

@@ -94,8 +94,8 @@ pub struct PairSummary {
 
 #[derive(Debug, Clone, Default)]
 struct PairState {
-    ts: Vec<u32>,
-    sizes: Vec<u32>,
+    /// (start second, bytes both ways) of connections that did not fail.
+    conns: Vec<(u32, u32)>,
     fails: Vec<(u32, u16)>,
     connections: u64,
     failed: u64,
@@ -106,9 +106,19 @@ struct PairState {
     max_dur_us: i64,
     max_dur_ts_us: i64,
     total_dur_us: i64,
-    ports: Vec<u16>,
+    ports: [u16; 4],
+    nports: u8,
     capped: bool,
     windows: Vec<WindowBytes>,
+}
+
+/// Pushes, allocating room for exactly one element first: most pairs see one connection.
+#[inline]
+fn push_small<T>(v: &mut Vec<T>, x: T) {
+    if v.capacity() == 0 {
+        v.reserve_exact(1);
+    }
+    v.push(x);
 }
 
 fn secs(ts_us: i64) -> u32 {
@@ -126,14 +136,16 @@ impl PairState {
         self.last_us = self.last_us.max(o.ts_us);
         self.bytes_out = self.bytes_out.saturating_add(o.bytes_out);
         self.bytes_in = self.bytes_in.saturating_add(o.bytes_in);
-        if self.ports.len() < 4 && !self.ports.contains(&o.dst_port) {
-            self.ports.push(o.dst_port);
+        let n = usize::from(self.nports);
+        if n < 4 && !self.ports[..n].contains(&o.dst_port) {
+            self.ports[n] = o.dst_port;
+            self.nports += 1;
         }
         let cap = cfg.beacon.max_timestamps;
         if o.failed {
             self.failed += 1;
             if self.fails.len() < cap {
-                self.fails.push((secs(o.ts_us), o.src_port));
+                push_small(&mut self.fails, (secs(o.ts_us), o.src_port));
             } else {
                 self.capped = true;
             }
@@ -146,13 +158,12 @@ impl PairState {
             self.max_dur_ts_us = o.ts_us;
         }
         let t = secs(o.ts_us);
-        if self.ts.len() < cap {
-            self.ts.push(t);
-            self.sizes.push(
-                o.bytes_out
-                    .saturating_add(o.bytes_in)
-                    .min(u64::from(u32::MAX)) as u32,
-            );
+        if self.conns.len() < cap {
+            let size = o
+                .bytes_out
+                .saturating_add(o.bytes_in)
+                .min(u64::from(u32::MAX)) as u32;
+            push_small(&mut self.conns, (t, size));
         } else {
             self.capped = true;
         }
@@ -162,21 +173,24 @@ impl PairState {
                 x.bytes_out = x.bytes_out.saturating_add(o.bytes_out);
                 x.bytes_in = x.bytes_in.saturating_add(o.bytes_in);
             }
-            None => self.windows.push(WindowBytes {
-                start_s: w,
-                bytes_out: o.bytes_out,
-                bytes_in: o.bytes_in,
-            }),
+            None => push_small(
+                &mut self.windows,
+                WindowBytes {
+                    start_s: w,
+                    bytes_out: o.bytes_out,
+                    bytes_in: o.bytes_in,
+                },
+            ),
         }
     }
 
     fn summarize(mut self, window: (i64, i64), cfg: &DetectConfig) -> PairSummary {
         let bc: &BeaconConfig = &cfg.beacon;
-        let mut ts: Vec<i64> = self.ts.iter().map(|&t| i64::from(t)).collect();
+        let mut ts: Vec<i64> = self.conns.iter().map(|&(t, _)| i64::from(t)).collect();
         ts.sort_unstable();
         ts.dedup();
         let beacon = if ts.len() >= bc.min_timestamps {
-            let sizes: Vec<u64> = self.sizes.iter().map(|&s| u64::from(s)).collect();
+            let sizes: Vec<u64> = self.conns.iter().map(|&(_, s)| u64::from(s)).collect();
             beacon_score(&ts, &sizes, window, bc).map(|score| Beacon {
                 basis: BeaconBasis::Connections,
                 score,
@@ -224,7 +238,7 @@ impl PairState {
             bytes_in: self.bytes_in,
             first_ts_us: self.first_us,
             last_ts_us: self.last_us,
-            dst_ports: self.ports,
+            dst_ports: self.ports[..usize::from(self.nports)].to_vec(),
             capped: self.capped,
             beacon,
             long_connection,
@@ -246,8 +260,11 @@ pub struct HostBulk<S> {
 /// The aggregator's result.
 #[derive(Debug, Clone)]
 pub struct Analysis<S, D> {
-    /// Every pair, unordered.
+    /// Every pair, unordered ([`PairAggregator::finish`]; empty after
+    /// [`PairAggregator::finish_with`]).
     pub pairs: Vec<(S, D, PairSummary)>,
+    /// Number of pairs scored.
+    pub pair_count: usize,
     /// Hosts whose total upload in a window passed [`DetectConfig::bulk_host_bytes`].
     pub host_bulk: Vec<HostBulk<S>>,
     /// First and last second seen.
@@ -272,7 +289,6 @@ pub struct Analysis<S, D> {
 pub struct PairAggregator<S, D> {
     cfg: DetectConfig,
     pairs: AHashMap<(S, D), PairState>,
-    hosts: AHashMap<(S, i64), (u64, u64)>,
     first_s: i64,
     last_s: i64,
     observations: u64,
@@ -283,7 +299,6 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
         PairAggregator {
             cfg,
             pairs: AHashMap::new(),
-            hosts: AHashMap::new(),
             first_s: i64::MAX,
             last_s: i64::MIN,
             observations: 0,
@@ -300,12 +315,6 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
         let s = o.ts_us.div_euclid(1_000_000);
         self.first_s = self.first_s.min(s);
         self.last_s = self.last_s.max(s);
-        if !o.failed && o.bytes_out > 0 {
-            let w = s.div_euclid(self.cfg.bulk_window_s) * self.cfg.bulk_window_s;
-            let h = self.hosts.entry((src.clone(), w)).or_default();
-            h.0 = h.0.saturating_add(o.bytes_out);
-            h.1 = h.1.saturating_add(o.bytes_in);
-        }
         self.pairs
             .entry((src, dst))
             .or_default()
@@ -317,55 +326,62 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
         self.pairs.len()
     }
 
-    /// Scores every pair.
+    /// Scores every pair and collects them into [`Analysis::pairs`].
     pub fn finish(self) -> Analysis<S, D> {
+        let mut pairs = Vec::with_capacity(self.pairs.len());
+        let mut a = self.finish_with(|s, d, p| pairs.push((s, d, p)));
+        a.pairs = pairs;
+        a
+    }
+
+    /// Scores every pair, handing each to `f` as it goes (the pair's state is freed as it
+    /// goes too); [`Analysis::pairs`] stays empty.
+    pub fn finish_with(self, mut f: impl FnMut(S, D, PairSummary)) -> Analysis<S, D> {
         let window = if self.first_s <= self.last_s {
             (self.first_s, self.last_s)
         } else {
             (0, 0)
         };
         let cfg = self.cfg;
-        let mut host_bulk: Vec<HostBulk<S>> = Vec::new();
-        for ((src, w), (out, inn)) in self.hosts {
-            if let Some(score) = bulk_score(out, inn, cfg.bulk_host_bytes, cfg.bulk_ratio) {
-                let better = match host_bulk.iter_mut().find(|h| h.src == src) {
-                    Some(h) if h.window.bytes_out >= out => false,
-                    Some(h) => {
-                        *h = HostBulk {
-                            src: src.clone(),
-                            score,
-                            window_s: cfg.bulk_window_s,
-                            window: WindowBytes {
-                                start_s: w,
-                                bytes_out: out,
-                                bytes_in: inn,
-                            },
-                        };
-                        false
-                    }
-                    None => true,
-                };
-                if better {
-                    host_bulk.push(HostBulk {
-                        src,
-                        score,
-                        window_s: cfg.bulk_window_s,
-                        window: WindowBytes {
-                            start_s: w,
-                            bytes_out: out,
-                            bytes_in: inn,
-                        },
-                    });
+        // Hosts: the pairs' windows summed per source.
+        let mut hosts: AHashMap<(S, i64), (u64, u64)> = AHashMap::new();
+        for ((src, _), st) in &self.pairs {
+            for w in st.windows.iter().filter(|w| w.bytes_out > 0) {
+                let h = hosts.entry((src.clone(), w.start_s)).or_default();
+                h.0 = h.0.saturating_add(w.bytes_out);
+                h.1 = h.1.saturating_add(w.bytes_in);
+            }
+        }
+        let mut best: AHashMap<S, HostBulk<S>> = AHashMap::new();
+        for ((src, w), (out, inn)) in hosts {
+            let Some(score) = bulk_score(out, inn, cfg.bulk_host_bytes, cfg.bulk_ratio) else {
+                continue;
+            };
+            let cand = HostBulk {
+                src: src.clone(),
+                score,
+                window_s: cfg.bulk_window_s,
+                window: WindowBytes {
+                    start_s: w,
+                    bytes_out: out,
+                    bytes_in: inn,
+                },
+            };
+            match best.get(&src) {
+                Some(b) if (b.window.bytes_out, -b.window.start_s) >= (out, -w) => {}
+                _ => {
+                    best.insert(src, cand);
                 }
             }
         }
-        let pairs = self
-            .pairs
-            .into_iter()
-            .map(|((s, d), st)| (s, d, st.summarize(window, &cfg)))
-            .collect();
+        let host_bulk: Vec<HostBulk<S>> = best.into_values().collect();
+        let pair_count = self.pairs.len();
+        for ((s, d), st) in self.pairs.into_iter() {
+            f(s, d, st.summarize(window, &cfg));
+        }
         Analysis {
-            pairs,
+            pairs: Vec::new(),
+            pair_count,
             host_bulk,
             window,
             observations: self.observations,

@@ -123,12 +123,17 @@ impl MacFinding {
                 organization,
             } => format!("{mac}: IEEE {registry} {prefix} registered to {organization}"),
             MacFinding::Unregistered(m) => {
-                format!("{m}: prefix not in the IEEE registry of {}", crate::IEEE_DATA_DATE)
+                format!(
+                    "{m}: prefix not in the IEEE registry of {}",
+                    crate::IEEE_DATA_DATE
+                )
             }
             MacFinding::LocallyAdministered(m) => format!(
                 "{m}: locally administered (randomized or software-set) address; no registrant"
             ),
-            MacFinding::Multicast(m) => format!("{m}: multicast/group address, not a device address"),
+            MacFinding::Multicast(m) => {
+                format!("{m}: multicast/group address, not a device address")
+            }
         })
     }
 }
@@ -180,11 +185,15 @@ pub struct Attributor<'g> {
     /// How many entity names of the graph carry each significant token (registrant prefilter).
     token_df: AHashMap<String, u32>,
     conflict_cache: AHashMap<String, Vec<String>>,
+    screen_calls: usize,
     /// Minimum screening score for manufacturer, vendor and publisher strings.
     pub threshold: f64,
     /// Minimum screening score for IEEE registrant names (stricter: 30,000 names).
     pub registrant_threshold: f64,
 }
+
+/// Minimum screening score for an entity outside the curated vendor layer.
+const NON_CURATED_MIN_SCORE: f64 = 0.97;
 
 /// Screening matches more than this below the best one are dropped.
 const BEST_MARGIN: f64 = 0.05;
@@ -193,20 +202,76 @@ const BEST_MARGIN: f64 = 0.05;
 const MAX_TOKEN_DF: u32 = 8;
 
 const STOP_TOKENS: &[&str] = &[
-    "co", "ltd", "limited", "company", "corp", "corporation", "inc", "incorporated", "llc", "gmbh",
-    "plc", "sp", "z", "o", "oo", "group", "holding", "holdings", "technology", "technologies",
-    "tech", "digital", "communications", "communication", "network", "networks", "software",
-    "system", "systems", "electronics", "electronic", "international", "intl", "private", "pvt",
-    "the", "and", "of", "ag", "sa", "bv",
+    "co",
+    "ltd",
+    "limited",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "llc",
+    "gmbh",
+    "plc",
+    "sp",
+    "z",
+    "o",
+    "oo",
+    "group",
+    "holding",
+    "holdings",
+    "technology",
+    "technologies",
+    "tech",
+    "digital",
+    "communications",
+    "communication",
+    "network",
+    "networks",
+    "software",
+    "system",
+    "systems",
+    "electronics",
+    "electronic",
+    "international",
+    "intl",
+    "private",
+    "pvt",
+    "the",
+    "and",
+    "of",
+    "ag",
+    "sa",
+    "bv",
     // pinyin of Chinese legal-form words
-    "ji", "shu", "gu", "fen", "you", "xian", "gong", "si", "tuan", "zi", "shuzi",
+    "ji",
+    "shu",
+    "gu",
+    "fen",
+    "you",
+    "xian",
+    "gong",
+    "si",
+    "tuan",
+    "zi",
+    "shuzi",
 ];
 
 /// Chinese legal-form endings removed before transliteration.
 const CJK_SUFFIXES: &[&str] = &[
-    "数字技术股份有限公司", "數字技術股份有限公司", "技术股份有限公司", "技術股份有限公司",
-    "通讯股份有限公司", "通訊股份有限公司", "股份有限公司", "有限责任公司", "有限公司",
-    "集团公司", "集團公司", "公司", "股份",
+    "数字技术股份有限公司",
+    "數字技術股份有限公司",
+    "技术股份有限公司",
+    "技術股份有限公司",
+    "通讯股份有限公司",
+    "通訊股份有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "集團公司",
+    "公司",
+    "股份",
 ];
 
 fn strip_key(key: &str) -> String {
@@ -275,7 +340,8 @@ impl<'g> Attributor<'g> {
             unresolved_prefixes: Vec::new(),
             token_df: AHashMap::new(),
             conflict_cache: AHashMap::new(),
-            threshold: unmask_screen::DEFAULT_THRESHOLD.max(0.85),
+            screen_calls: 0,
+            threshold: unmask_screen::DEFAULT_THRESHOLD.max(0.90),
             registrant_threshold: 0.92,
         };
         for (i, e) in graph.entities().iter().enumerate() {
@@ -332,7 +398,9 @@ impl<'g> Attributor<'g> {
                     i,
                     format!("curated restricted-OUI table: {basis}"),
                 ),
-                None => a.unresolved_prefixes.push((asg.to_string(), ent.to_string())),
+                None => a
+                    .unresolved_prefixes
+                    .push((asg.to_string(), ent.to_string())),
             }
         }
         for f in crate::families::MODEL_FAMILIES {
@@ -475,11 +543,28 @@ impl<'g> Attributor<'g> {
             let mut q = Query::new(s);
             q.threshold = threshold;
             q.limit = 3;
+            self.screen_calls += 1;
             let ms = self.screener.screen(&q);
             // Only the best matches: "Honor" is the Honor brand (1.00), not "HONOR BANK" (0.86).
             let best = ms.iter().map(|m| m.score).fold(0.0f64, f64::max);
             for m in ms {
                 if m.score + BEST_MARGIN < best || hits.iter().any(|h| h.entity == m.entity) {
+                    continue;
+                }
+                // Entities outside the curated vendor layer (sanctions lists at large) must
+                // match nearly exactly: "D-Link" is not "DM Link" (0.93).
+                if m.score < NON_CURATED_MIN_SCORE
+                    && !self.graph.entity(m.entity).id.starts_with("curated:")
+                {
+                    continue;
+                }
+                // A short acronym of a list entry ("HTC" for HESA Trade Center) does not name
+                // a device maker; curated vendors' short names (ZTE, DJI) do.
+                let key = unmask_text::name_key(&m.matched_name);
+                if !self.graph.entity(m.entity).id.starts_with("curated:")
+                    && !key.contains(' ')
+                    && key.chars().count() <= 4
+                {
                     continue;
                 }
                 hits.push(NameHit {
@@ -564,26 +649,35 @@ impl<'g> Attributor<'g> {
                         let ms = ms.clone();
                         for m in ms {
                             mac_side.push(m.entity);
-                            self.add(&mut out, m.entity, Evidence {
-                                field: "mac".into(),
-                                value: mac_text.clone(),
-                                how: format!("{desc}; {}", m.basis),
-                                at: at(),
-                            });
+                            self.add(
+                                &mut out,
+                                m.entity,
+                                Evidence {
+                                    field: "mac".into(),
+                                    value: mac_text.clone(),
+                                    how: format!("{desc}; {}", m.basis),
+                                    at: at(),
+                                },
+                            );
                         }
                     } else if !asg.is_private()
                         && !asg.is_registration_authority()
                         && self.worth_screening(&asg.organization)
                     {
-                        let hits = self.names_in(&asg.organization, true, self.registrant_threshold);
+                        let hits =
+                            self.names_in(&asg.organization, true, self.registrant_threshold);
                         for h in hits.iter() {
                             mac_side.push(h.entity);
-                            self.add(&mut out, h.entity, Evidence {
-                                field: "mac".into(),
-                                value: mac_text.clone(),
-                                how: format!("{desc}; registrant {}", h.how),
-                                at: at(),
-                            });
+                            self.add(
+                                &mut out,
+                                h.entity,
+                                Evidence {
+                                    field: "mac".into(),
+                                    value: mac_text.clone(),
+                                    how: format!("{desc}; registrant {}", h.how),
+                                    at: at(),
+                                },
+                            );
                         }
                     }
                 }
@@ -592,19 +686,26 @@ impl<'g> Attributor<'g> {
         // Names: manufacturer, nmap's vendor.
         let mut name_side: Vec<EntIdx> = Vec::new();
         let threshold = self.threshold;
-        for (field, v) in [("manufacturer", &asset.manufacturer), ("mac_vendor", &asset.mac_vendor)] {
+        for (field, v) in [
+            ("manufacturer", &asset.manufacturer),
+            ("mac_vendor", &asset.mac_vendor),
+        ] {
             let Some(v) = v else { continue };
             let hits = self.names_in(v, true, threshold);
             for h in hits.iter() {
                 if field == "manufacturer" {
                     name_side.push(h.entity);
                 }
-                self.add(&mut out, h.entity, Evidence {
-                    field: field.into(),
-                    value: v.clone(),
-                    how: h.how.clone(),
-                    at: at(),
-                });
+                self.add(
+                    &mut out,
+                    h.entity,
+                    Evidence {
+                        field: field.into(),
+                        value: v.clone(),
+                        how: h.how.clone(),
+                        at: at(),
+                    },
+                );
             }
         }
         // Model families and brand names inside model strings and banners.
@@ -618,31 +719,41 @@ impl<'g> Attributor<'g> {
         }
         for (field, value) in texts {
             for f in match_model(value) {
-                let Some(&e) = self.family_entities.get(f.entity_id) else { continue };
+                let Some(&e) = self.family_entities.get(f.entity_id) else {
+                    continue;
+                };
                 if f.ambiguous && !self.family_allowed(f, e, asset, &man_entities, &mac_side) {
                     continue;
                 }
                 if field == "model" {
                     name_side.push(e);
                 }
-                self.add(&mut out, e, Evidence {
-                    field: field.to_string(),
-                    value: value.to_string(),
-                    how: family_how(f),
-                    at: at(),
-                });
+                self.add(
+                    &mut out,
+                    e,
+                    Evidence {
+                        field: field.to_string(),
+                        value: value.to_string(),
+                        how: family_how(f),
+                        at: at(),
+                    },
+                );
             }
             let hits = self.names_in(value, false, threshold);
             for h in hits.iter() {
                 if field == "model" {
                     name_side.push(h.entity);
                 }
-                self.add(&mut out, h.entity, Evidence {
-                    field: field.to_string(),
-                    value: value.to_string(),
-                    how: h.how.clone(),
-                    at: at(),
-                });
+                self.add(
+                    &mut out,
+                    h.entity,
+                    Evidence {
+                        field: field.to_string(),
+                        value: value.to_string(),
+                        how: h.how.clone(),
+                        at: at(),
+                    },
+                );
             }
         }
         self.conflicts(&mut out, asset, registrant, &mac_side, &name_side);
@@ -680,9 +791,15 @@ impl<'g> Attributor<'g> {
         if self.screened.contains_key(name) {
             return true;
         }
-        significant_tokens(name)
+        let worth = significant_tokens(name)
             .iter()
-            .any(|t| self.token_df.get(t).is_some_and(|&n| n <= MAX_TOKEN_DF))
+            .any(|t| self.token_df.get(t).is_some_and(|&n| n <= MAX_TOKEN_DF));
+        if !worth {
+            // Remember the answer: an empty result, as if screened.
+            self.screened
+                .insert(name.to_string(), Arc::from(Vec::new()));
+        }
+        worth
     }
 
     fn conflicts(
@@ -750,7 +867,10 @@ impl<'g> Attributor<'g> {
             .or_else(|| asset.model.clone())
             .unwrap_or_default();
         if !mac_side.is_empty() && !name_side.is_empty() {
-            if fm.is_disjoint(&fname) {
+            // "Huawei Device Co., Ltd." and "Huawei" share a name even without a relation.
+            if fm.is_disjoint(&fname)
+                && significant_tokens(&asg.organization).is_disjoint(&significant_tokens(&label))
+            {
                 out.conflicts.push(format!(
                     "MAC registrant {:?} ({}) and the device's own label {:?} ({}) point to different vendors",
                     asg.organization,
@@ -825,19 +945,32 @@ impl<'g> Attributor<'g> {
         let at = format!("{}:{}", app.file, app.line);
         if let Some(id) = &app.app_id {
             let key = id.trim().to_lowercase();
-            if let Some(hits) = self.app_ids.get(&key).cloned() {
+            if let Some(mut hits) = self.app_ids.get(&key).cloned() {
+                // One evidence per entity: the id kind that fits the platform when known.
+                let want = match app.platform {
+                    Some(Platform::Ios) => Some("iOS bundle id"),
+                    Some(Platform::Android) => Some("Android package id"),
+                    _ => None,
+                };
+                hits.sort_by_key(|(e, what)| (*e, Some(*what) != want));
+                hits.dedup_by_key(|(e, _)| *e);
                 for (e, what) in hits {
-                    let field = match (app.platform, what) {
-                        (Some(Platform::Ios), _) | (_, "iOS bundle id") => "app.bundle_id",
-                        _ => "app.package_id",
+                    let field = if what == "iOS bundle id" {
+                        "app.bundle_id"
+                    } else {
+                        "app.package_id"
                     };
                     let name = self.graph.entity(e).primary_name().to_string();
-                    self.add(out, e, Evidence {
-                        field: field.into(),
-                        value: id.clone(),
-                        how: format!("{what} of {name}"),
-                        at: at.clone(),
-                    });
+                    self.add(
+                        out,
+                        e,
+                        Evidence {
+                            field: field.into(),
+                            value: id.clone(),
+                            how: format!("{what} of {name}"),
+                            at: at.clone(),
+                        },
+                    );
                 }
             }
         }
@@ -845,12 +978,16 @@ impl<'g> Attributor<'g> {
         if let Some(p) = &app.publisher {
             let hits = self.names_in(p, true, threshold);
             for h in hits.iter() {
-                self.add(out, h.entity, Evidence {
-                    field: "app.publisher".into(),
-                    value: p.clone(),
-                    how: h.how.clone(),
-                    at: at.clone(),
-                });
+                self.add(
+                    out,
+                    h.entity,
+                    Evidence {
+                        field: "app.publisher".into(),
+                        value: p.clone(),
+                        how: h.how.clone(),
+                        at: at.clone(),
+                    },
+                );
             }
         }
         if let Some(n) = &app.app_name {
@@ -867,15 +1004,27 @@ impl<'g> Attributor<'g> {
                 .unwrap_or_default();
             for e in apps {
                 if self.entity_exposure(e).is_listed() {
-                    self.add(out, e, Evidence {
-                        field: "app.name".into(),
-                        value: n.clone(),
-                        how: format!("app name equals {:?}", self.graph.entity(e).primary_name()),
-                        at: at.clone(),
-                    });
+                    self.add(
+                        out,
+                        e,
+                        Evidence {
+                            field: "app.name".into(),
+                            value: n.clone(),
+                            how: format!(
+                                "app name equals {:?}",
+                                self.graph.entity(e).primary_name()
+                            ),
+                            at: at.clone(),
+                        },
+                    );
                 }
             }
         }
+    }
+
+    /// Distinct strings screened with the fuzzy matcher and scanned for brand names so far.
+    pub fn cache_sizes(&self) -> (usize, usize) {
+        (self.screen_calls, self.scanned.len())
     }
 
     /// The bundled IEEE registry.
@@ -896,7 +1045,12 @@ fn strip_cjk(s: &str) -> String {
 }
 
 fn family_how(f: &ModelFamily) -> String {
-    let mut s = format!("model family {} ({}); source: {}", f.pattern.replace('#', "n"), f.products, f.source);
+    let mut s = format!(
+        "model family {} ({}); source: {}",
+        f.pattern.replace('#', "n"),
+        f.products,
+        f.source
+    );
     if !f.verified {
         s.push_str(" [unverified family]");
     }

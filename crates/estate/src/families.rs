@@ -30,27 +30,153 @@ const NUCTECH_SRC: &str = "unverified: Nuctech X-ray product designations as com
 
 /// The curated families.
 pub const MODEL_FAMILIES: &[ModelFamily] = &[
-    fam("DS-2CD", "curated:hikvision", "Hikvision IP cameras", HIK_SRC, false),
-    fam("DS-2DE", "curated:hikvision", "Hikvision PTZ/dome cameras", HIK_SRC, false),
-    fam("DS-2DF", "curated:hikvision", "Hikvision PTZ cameras", HIK_SRC, false),
-    fam("DS-7", "curated:hikvision", "Hikvision NVRs and DVRs (DS-76xx, DS-77xx, DS-72xx)", HIK_SRC, false),
-    fam("IDS-", "curated:hikvision", "Hikvision DeepinView/DeepinMind products", HIK_SRC, false),
-    fam("IPC-HDW", "curated:dahua", "Dahua eyeball network cameras", DAHUA_SRC, false),
-    fam("IPC-HFW", "curated:dahua", "Dahua bullet network cameras", DAHUA_SRC, false),
-    fam("IPC-HDBW", "curated:dahua", "Dahua vandal-proof dome network cameras", DAHUA_IPC_SRC, false),
-    fam("DH-", "curated:dahua", "Dahua-branded products", DAHUA_SRC, false),
-    fam("DHI-", "curated:dahua", "Dahua-branded products", DAHUA_SRC, false),
-    fam("HAC-HDW", "curated:dahua", "Dahua HD-CVI cameras", DAHUA_SRC, false),
-    fam("HAC-HFW", "curated:dahua", "Dahua HD-CVI cameras", DAHUA_SRC, false),
-    fam("PD###", "curated:hytera", "Hytera portable DMR radios (PD7xx, PD9xx)", HYTERA_SRC, true),
-    fam("HP###", "curated:hytera", "Hytera portable DMR radios (HP7xx)", HYTERA_SRC, true),
-    fam("S57##", "curated:huawei", "Huawei S5700-family campus switches", HUAWEI_SRC, true),
-    fam("S67##", "curated:huawei", "Huawei S6700-family switches", HUAWEI_SRC, true),
-    fam("CLOUDENGINE", "curated:huawei", "Huawei CloudEngine switches", HUAWEI_SRC, false),
-    fam("CE68##", "curated:huawei", "Huawei CloudEngine 68xx switches", HUAWEI_SRC, true),
-    fam("ZXR10", "curated:zte", "ZTE ZXR10 routers and switches", ZTE_SRC, false),
-    fam("CX####", "curated:nuctech", "Nuctech X-ray baggage/parcel scanners", NUCTECH_SRC, true),
-    fam("MT####", "curated:nuctech", "Nuctech multi-energy X-ray scanners", NUCTECH_SRC, true),
+    fam(
+        "DS-2CD",
+        "curated:hikvision",
+        "Hikvision IP cameras",
+        HIK_SRC,
+        false,
+    ),
+    fam(
+        "DS-2DE",
+        "curated:hikvision",
+        "Hikvision PTZ/dome cameras",
+        HIK_SRC,
+        false,
+    ),
+    fam(
+        "DS-2DF",
+        "curated:hikvision",
+        "Hikvision PTZ cameras",
+        HIK_SRC,
+        false,
+    ),
+    fam(
+        "DS-7",
+        "curated:hikvision",
+        "Hikvision NVRs and DVRs (DS-76xx, DS-77xx, DS-72xx)",
+        HIK_SRC,
+        false,
+    ),
+    fam(
+        "IDS-",
+        "curated:hikvision",
+        "Hikvision DeepinView/DeepinMind products",
+        HIK_SRC,
+        false,
+    ),
+    fam(
+        "IPC-HDW",
+        "curated:dahua",
+        "Dahua eyeball network cameras",
+        DAHUA_SRC,
+        false,
+    ),
+    fam(
+        "IPC-HFW",
+        "curated:dahua",
+        "Dahua bullet network cameras",
+        DAHUA_SRC,
+        false,
+    ),
+    fam(
+        "IPC-HDBW",
+        "curated:dahua",
+        "Dahua vandal-proof dome network cameras",
+        DAHUA_IPC_SRC,
+        false,
+    ),
+    fam(
+        "DH-",
+        "curated:dahua",
+        "Dahua-branded products",
+        DAHUA_SRC,
+        false,
+    ),
+    fam(
+        "DHI-",
+        "curated:dahua",
+        "Dahua-branded products",
+        DAHUA_SRC,
+        false,
+    ),
+    fam(
+        "HAC-HDW",
+        "curated:dahua",
+        "Dahua HD-CVI cameras",
+        DAHUA_SRC,
+        false,
+    ),
+    fam(
+        "HAC-HFW",
+        "curated:dahua",
+        "Dahua HD-CVI cameras",
+        DAHUA_SRC,
+        false,
+    ),
+    fam(
+        "PD###",
+        "curated:hytera",
+        "Hytera portable DMR radios (PD7xx, PD9xx)",
+        HYTERA_SRC,
+        true,
+    ),
+    fam(
+        "HP###",
+        "curated:hytera",
+        "Hytera portable DMR radios (HP7xx)",
+        HYTERA_SRC,
+        true,
+    ),
+    fam(
+        "S57##",
+        "curated:huawei",
+        "Huawei S5700-family campus switches",
+        HUAWEI_SRC,
+        true,
+    ),
+    fam(
+        "S67##",
+        "curated:huawei",
+        "Huawei S6700-family switches",
+        HUAWEI_SRC,
+        true,
+    ),
+    fam(
+        "CLOUDENGINE",
+        "curated:huawei",
+        "Huawei CloudEngine switches",
+        HUAWEI_SRC,
+        false,
+    ),
+    fam(
+        "CE68##",
+        "curated:huawei",
+        "Huawei CloudEngine 68xx switches",
+        HUAWEI_SRC,
+        true,
+    ),
+    fam(
+        "ZXR10",
+        "curated:zte",
+        "ZTE ZXR10 routers and switches",
+        ZTE_SRC,
+        false,
+    ),
+    fam(
+        "CX####",
+        "curated:nuctech",
+        "Nuctech X-ray baggage/parcel scanners",
+        NUCTECH_SRC,
+        true,
+    ),
+    fam(
+        "MT####",
+        "curated:nuctech",
+        "Nuctech multi-energy X-ray scanners",
+        NUCTECH_SRC,
+        true,
+    ),
 ];
 
 const fn fam(
@@ -103,7 +229,10 @@ pub fn match_model(model: &str) -> Vec<&'static ModelFamily> {
             }
         }
         // Next word.
-        match b[start..].iter().position(|c| c.is_ascii_whitespace() || *c == b'/' || *c == b',') {
+        match b[start..]
+            .iter()
+            .position(|c| c.is_ascii_whitespace() || *c == b'/' || *c == b',')
+        {
             Some(p) => start += p + 1,
             None => break,
         }

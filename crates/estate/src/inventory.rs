@@ -59,27 +59,78 @@ impl Asset {
 }
 
 const ASSET_ID: &[&str] = &[
-    "assetid", "asset", "assettag", "tag", "assetnumber", "assetno", "id", "ciid", "inventoryid",
-    "inventorynumber", "deviceid",
+    "assetid",
+    "asset",
+    "assettag",
+    "tag",
+    "assetnumber",
+    "assetno",
+    "id",
+    "ciid",
+    "inventoryid",
+    "inventorynumber",
+    "deviceid",
 ];
 const HOSTNAME: &[&str] = &[
-    "hostname", "host", "devicename", "name", "fqdn", "dnsname", "computername", "sysname",
-    "systemname", "device",
+    "hostname",
+    "host",
+    "devicename",
+    "name",
+    "fqdn",
+    "dnsname",
+    "computername",
+    "sysname",
+    "systemname",
+    "device",
 ];
 const IP: &[&str] = &[
-    "ip", "ipaddress", "ipaddr", "ipv4", "ipv4address", "address", "mgmtip", "managementip", "ipv6",
+    "ip",
+    "ipaddress",
+    "ipaddr",
+    "ipv4",
+    "ipv4address",
+    "address",
+    "mgmtip",
+    "managementip",
+    "ipv6",
 ];
 const MAC: &[&str] = &[
-    "mac", "macaddress", "macaddr", "hwaddress", "hwaddr", "hardwareaddress", "ethernetaddress",
-    "physicaladdress", "ethernetmac", "wifimac", "bssid",
+    "mac",
+    "macaddress",
+    "macaddr",
+    "hwaddress",
+    "hwaddr",
+    "hardwareaddress",
+    "ethernetaddress",
+    "physicaladdress",
+    "ethernetmac",
+    "wifimac",
+    "bssid",
 ];
 const MANUFACTURER: &[&str] = &[
-    "manufacturer", "vendor", "make", "brand", "mfr", "mfg", "maker", "oem", "manufacturername",
-    "vendorname", "supplier",
+    "manufacturer",
+    "vendor",
+    "make",
+    "brand",
+    "mfr",
+    "mfg",
+    "maker",
+    "oem",
+    "manufacturername",
+    "vendorname",
+    "supplier",
 ];
 const MODEL: &[&str] = &[
-    "model", "modelnumber", "modelno", "modelname", "productmodel", "product", "partnumber",
-    "devicemodel", "hardwaremodel", "sku",
+    "model",
+    "modelnumber",
+    "modelno",
+    "modelname",
+    "productmodel",
+    "product",
+    "partnumber",
+    "devicemodel",
+    "hardwaremodel",
+    "sku",
 ];
 const SERIAL: &[&str] = &["serial", "serialnumber", "serialno", "sn", "imei"];
 const LOCATION: &[&str] = &[
@@ -118,8 +169,13 @@ pub fn read_inventory(bytes: &[u8], label: &str) -> ReadOutcome<Asset> {
     };
     let keys: Vec<String> = t.headers.iter().map(|h| header_key(h)).collect();
     let col = |syn: &[&str]| find_column(&keys, syn);
-    let (c_mac, c_man, c_model, c_host, c_ip) =
-        (col(MAC), col(MANUFACTURER), col(MODEL), col(HOSTNAME), col(IP));
+    let (c_mac, c_man, c_model, c_host, c_ip) = (
+        col(MAC),
+        col(MANUFACTURER),
+        col(MODEL),
+        col(HOSTNAME),
+        col(IP),
+    );
     let mut c_id = col(ASSET_ID);
     if c_id.is_some() && c_id == c_host {
         c_id = None;
@@ -170,9 +226,12 @@ pub fn read_inventory(bytes: &[u8], label: &str) -> ReadOutcome<Asset> {
         if let Some(m) = &a.mac_text {
             match Mac::parse(m) {
                 Ok(mac) => a.mac = Some(mac),
-                Err(e) => out
-                    .diagnostics
-                    .push(Diagnostic::new(label, row.line, m, format!("bad MAC: {e}"))),
+                Err(e) => out.diagnostics.push(Diagnostic::new(
+                    label,
+                    row.line,
+                    m,
+                    format!("bad MAC: {e}"),
+                )),
             }
         }
         out.counts.used += 1;
@@ -194,7 +253,11 @@ impl Platform {
         let k = header_key(s);
         if k.contains("android") {
             Platform::Android
-        } else if k.contains("ios") || k.contains("iphone") || k.contains("ipad") || k.contains("apple") {
+        } else if k.contains("ios")
+            || k.contains("iphone")
+            || k.contains("ipad")
+            || k.contains("apple")
+        {
             Platform::Ios
         } else {
             Platform::Unknown
@@ -224,20 +287,56 @@ pub struct AppRecord {
 }
 
 const DEVICE: &[&str] = &[
-    "device", "deviceid", "devicename", "assetid", "asset", "assettag", "hostname", "host",
-    "serial", "serialnumber", "imei", "phone", "handset",
+    "device",
+    "deviceid",
+    "devicename",
+    "assetid",
+    "asset",
+    "assettag",
+    "hostname",
+    "host",
+    "serial",
+    "serialnumber",
+    "imei",
+    "phone",
+    "handset",
 ];
 const PLATFORM: &[&str] = &["platform", "os", "ostype", "operatingsystem", "store"];
 const APP_ID: &[&str] = &[
-    "package", "packagename", "packageid", "bundleid", "bundle", "bundleidentifier", "appid",
-    "applicationid", "identifier", "appidentifier", "bundleorpackageid", "packageorbundleid",
-    "packageorbundle", "appbundleid", "apppackage",
+    "package",
+    "packagename",
+    "packageid",
+    "bundleid",
+    "bundle",
+    "bundleidentifier",
+    "appid",
+    "applicationid",
+    "identifier",
+    "appidentifier",
+    "bundleorpackageid",
+    "packageorbundleid",
+    "packageorbundle",
+    "appbundleid",
+    "apppackage",
 ];
 const APP_NAME: &[&str] = &[
-    "appname", "app", "application", "applicationname", "name", "title", "displayname",
+    "appname",
+    "app",
+    "application",
+    "applicationname",
+    "name",
+    "title",
+    "displayname",
 ];
 const PUBLISHER: &[&str] = &[
-    "publisher", "developer", "vendor", "author", "seller", "company", "appvendor", "developername",
+    "publisher",
+    "developer",
+    "vendor",
+    "author",
+    "seller",
+    "company",
+    "appvendor",
+    "developername",
 ];
 
 /// Reads an app list (CSV or JSON): device, platform, package or bundle id, app name,
@@ -255,8 +354,13 @@ pub fn read_apps(bytes: &[u8], label: &str) -> ReadOutcome<AppRecord> {
     };
     let keys: Vec<String> = t.headers.iter().map(|h| header_key(h)).collect();
     let col = |syn: &[&str]| find_column(&keys, syn);
-    let (c_dev, c_plat, c_id, c_name, c_pub) =
-        (col(DEVICE), col(PLATFORM), col(APP_ID), col(APP_NAME), col(PUBLISHER));
+    let (c_dev, c_plat, c_id, c_name, c_pub) = (
+        col(DEVICE),
+        col(PLATFORM),
+        col(APP_ID),
+        col(APP_NAME),
+        col(PUBLISHER),
+    );
     if c_id.is_none() && c_pub.is_none() && c_name.is_none() {
         out.diagnostics.push(Diagnostic::new(
             label,

@@ -56,7 +56,11 @@ impl Mac {
                 b'.' => groups.len() == 3 && groups.iter().all(|g| g.len() == 4),
                 _ => false,
             };
-            if !ok || groups.iter().any(|g| !g.bytes().all(|b| b.is_ascii_hexdigit())) {
+            if !ok
+                || groups
+                    .iter()
+                    .any(|g| !g.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
                 return Err(MacError::Layout(t.to_string()));
             }
         }

@@ -106,15 +106,17 @@ impl Host {
 }
 
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes().flatten().find_map(|a| {
-        (a.key.as_ref() == name).then(|| {
-            a.unescape_value()
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
+    e.attributes()
+        .flatten()
+        .find_map(|a| {
+            (a.key.as_ref() == name).then(|| {
+                a.unescape_value()
+                    .map(|v| v.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
+            })
         })
-    })
-    .map(|s| s.trim().to_string())
-    .filter(|s| !s.is_empty())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// Counts lines incrementally as the reader advances.
@@ -191,7 +193,10 @@ pub fn read_nmap(bytes: &[u8], label: &str) -> ReadOutcome<Host> {
                     }
                     b"port" => {
                         if let (Some(h), Some(p)) = (host.as_mut(), port.take()) {
-                            if p.state == "open" || p.state.starts_with("open|") || p.state.is_empty() {
+                            if p.state == "open"
+                                || p.state.starts_with("open|")
+                                || p.state.is_empty()
+                            {
                                 h.ports.push(p);
                             }
                         }
@@ -265,31 +270,26 @@ pub fn read_nmap(bytes: &[u8], label: &str) -> ReadOutcome<Host> {
                     }
                 }
             }
-            b"port" => {
-                if host.is_some() {
-                    let line = lines.at(before);
-                    let portid = attr(&ev, b"portid").unwrap_or_default();
-                    let p = match portid.parse::<u16>() {
-                        Ok(p) => p,
-                        Err(_) => {
-                            out.diagnostics.push(Diagnostic::new(
-                                label,
-                                line,
-                                &portid,
-                                "bad port number; port skipped",
-                            ));
-                            0
-                        }
-                    };
-                    port = Some(Port {
+            b"port" if host.is_some() => {
+                let line = lines.at(before);
+                let portid = attr(&ev, b"portid").unwrap_or_default();
+                port = match portid.parse::<u16>() {
+                    Ok(p) if !empty => Some(Port {
                         protocol: attr(&ev, b"protocol").unwrap_or_else(|| "tcp".into()),
                         port: p,
                         ..Port::default()
-                    });
-                    if empty {
-                        port = None;
+                    }),
+                    Ok(_) => None,
+                    Err(_) => {
+                        out.diagnostics.push(Diagnostic::new(
+                            label,
+                            line,
+                            &portid,
+                            "bad port number; port skipped",
+                        ));
+                        None
                     }
-                }
+                };
             }
             b"state" => {
                 if let Some(p) = port.as_mut() {

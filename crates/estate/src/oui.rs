@@ -161,7 +161,12 @@ impl OuiRegistry {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    diags.push(Diagnostic::new(label, line, "", format!("unreadable CSV: {e}")));
+                    diags.push(Diagnostic::new(
+                        label,
+                        line,
+                        "",
+                        format!("unreadable CSV: {e}"),
+                    ));
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         break;
                     }
@@ -169,22 +174,35 @@ impl OuiRegistry {
                 }
             }
             let line = rec.position().map(|p| p.line()).unwrap_or(line);
-            let field = |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).trim().to_string();
+            let field = |i: usize| {
+                String::from_utf8_lossy(rec.get(i).unwrap_or_default())
+                    .trim()
+                    .to_string()
+            };
             let (reg, asg) = (field(0), field(1));
             let Some(kind) = RegistryKind::parse(&reg) else {
                 diags.push(Diagnostic::new(label, line, &reg, "unknown registry"));
                 continue;
             };
             let Some((bits, value)) = parse_prefix(&asg).filter(|(b, _)| *b == kind.bits()) else {
-                diags.push(Diagnostic::new(label, line, &asg, format!("bad {} assignment", kind.as_str())));
+                diags.push(Diagnostic::new(
+                    label,
+                    line,
+                    &asg,
+                    format!("bad {} assignment", kind.as_str()),
+                ));
                 continue;
             };
-            self.insert(Assignment {
-                registry: kind,
-                prefix: asg.to_ascii_uppercase(),
-                organization: field(2),
-                address: field(3),
-            }, bits, value);
+            self.insert(
+                Assignment {
+                    registry: kind,
+                    prefix: asg.to_ascii_uppercase(),
+                    organization: field(2),
+                    address: field(3),
+                },
+                bits,
+                value,
+            );
         }
         diags
     }

@@ -88,8 +88,12 @@ fn read_csv(b: &[u8], label: &str) -> Table {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                t.diagnostics
-                    .push(Diagnostic::new(label, line, "", format!("unreadable CSV row: {e}")));
+                t.diagnostics.push(Diagnostic::new(
+                    label,
+                    line,
+                    "",
+                    format!("unreadable CSV row: {e}"),
+                ));
                 t.rejected += 1;
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     break;
@@ -210,7 +214,13 @@ fn split_array(b: &[u8], start: usize) -> (Vec<(usize, usize)>, Option<usize>) {
     (out, Some(b.len()))
 }
 
-fn push_object(t: &mut Table, keys: &mut Vec<String>, line: u64, v: serde_json::Value, label: &str) {
+fn push_object(
+    t: &mut Table,
+    keys: &mut Vec<String>,
+    line: u64,
+    v: serde_json::Value,
+    label: &str,
+) {
     let serde_json::Value::Object(map) = v else {
         t.diagnostics.push(Diagnostic::new(
             label,
@@ -280,7 +290,8 @@ fn read_json(b: &[u8], label: &str) -> Table {
                 break;
             }
             let line = line_of(b, off);
-            let mut it = serde_json::Deserializer::from_slice(&b[off..]).into_iter::<serde_json::Value>();
+            let mut it =
+                serde_json::Deserializer::from_slice(&b[off..]).into_iter::<serde_json::Value>();
             match it.next() {
                 Some(Ok(v)) => {
                     off += it.byte_offset().max(1);

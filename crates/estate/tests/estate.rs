@@ -10,7 +10,9 @@ use unmask_model::Graph;
 fn shared() -> PathBuf {
     std::env::var("UNMASK_SHARED_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")))
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+        })
 }
 
 fn read_shared(rel: &str) -> Vec<u8> {
@@ -30,7 +32,12 @@ fn graph() -> &'static Graph {
             &read_shared("vendors/apps.jsonl"),
             "apps.jsonl",
         ));
-        let src = unmask_lists::Dataset::source("curated", unmask_lists::Format::CuratedVendors, "curated", out);
+        let src = unmask_lists::Dataset::source(
+            "curated",
+            unmask_lists::Format::CuratedVendors,
+            "curated",
+            out,
+        );
         unmask_lists::Dataset::build(vec![src]).graph
     })
 }
@@ -58,7 +65,10 @@ fn mac_in(prefix: &str) -> Mac {
 }
 
 fn ids(f: &AssetFindings) -> Vec<String> {
-    f.exposures.iter().map(|e| e.entity.entity_id.clone()).collect()
+    f.exposures
+        .iter()
+        .map(|e| e.entity.entity_id.clone())
+        .collect()
 }
 
 /// What a data-driven case expects.
@@ -81,10 +91,16 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
     assert_eq!(inv.records.len(), 1, "{row}: {:?}", inv.diagnostics);
     let mut a = inv.records[0].clone();
     if let Some(b) = banner {
-        a.observed.push(Observed { field: "port 80/tcp product".into(), value: b.into() });
+        a.observed.push(Observed {
+            field: "port 80/tcp product".into(),
+            value: b.into(),
+        });
     }
     if let Some(app) = app {
-        let apps = read_apps(format!("device,platform,package,app name,publisher\n{app}\n").as_bytes(), "apps.csv");
+        let apps = read_apps(
+            format!("device,platform,package,app name,publisher\n{app}\n").as_bytes(),
+            "apps.csv",
+        );
         assert_eq!(apps.records.len(), 1, "{app}: {:?}", apps.diagnostics);
         a.apps = apps.records;
     }
@@ -92,7 +108,10 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
     let f = attr.attribute(&a);
     let got = ids(&f);
     for e in expect.entities {
-        assert!(got.iter().any(|g| g == e), "{row} {banner:?} {app:?}: expected {e} in {got:?}");
+        assert!(
+            got.iter().any(|g| g == e),
+            "{row} {banner:?} {app:?}: expected {e} in {got:?}"
+        );
     }
     let listed: BTreeSet<&str> = f
         .exposures
@@ -100,10 +119,22 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
         .flat_map(|e| e.entity.lists.iter().map(|l| l.entity_id.as_str()))
         .collect();
     for l in expect.listed {
-        assert!(listed.contains(l), "{row}: expected listed {l} in {listed:?}");
+        assert!(
+            listed.contains(l),
+            "{row}: expected listed {l} in {listed:?}"
+        );
     }
-    assert_eq!(f.is_exposed(), expect.exposed, "{row} {banner:?} {app:?}: exposures {got:?}");
-    assert_eq!(!f.conflicts.is_empty(), expect.conflict, "{row}: conflicts {:?}", f.conflicts);
+    assert_eq!(
+        f.is_exposed(),
+        expect.exposed,
+        "{row} {banner:?} {app:?}: exposures {got:?}"
+    );
+    assert_eq!(
+        !f.conflicts.is_empty(),
+        expect.conflict,
+        "{row}: conflicts {:?}",
+        f.conflicts
+    );
     if let Some(m) = expect.mac {
         let d = f.mac.describe().unwrap_or_default();
         assert!(d.contains(m), "{row}: MAC finding {d:?} lacks {m:?}");
@@ -111,7 +142,10 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
     // Every exposure carries evidence with field, value and location.
     for e in &f.exposures {
         assert!(!e.evidence.is_empty());
-        assert!(e.evidence.iter().all(|ev| !ev.field.is_empty() && !ev.value.is_empty() && ev.at.contains(':')));
+        assert!(e
+            .evidence
+            .iter()
+            .all(|ev| !ev.field.is_empty() && !ev.value.is_empty() && ev.at.contains(':')));
     }
 }
 
@@ -119,43 +153,286 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
 fn data_driven_cases() {
     let none = Expect::default;
     // MAC prefixes of the curated table.
-    check("S1,,,C0:9B:F4:B1:22:33", None, None, Expect { entities: &["curated:nuctech"], listed: &["curated:nuctech"], exposed: true, mac: Some("NUCTECH"), ..none() });
-    check("S2,,,40-ED-98-01-02-03", None, None, Expect { entities: &["curated:tsinghua_tongfang"], listed: &["curated:cnnc"], exposed: true, ..none() });
-    check("C1,,,bcad.2811.2233", None, None, Expect { entities: &["curated:hikvision"], exposed: true, ..none() });
+    check(
+        "S1,,,C0:9B:F4:B1:22:33",
+        None,
+        None,
+        Expect {
+            entities: &["curated:nuctech"],
+            listed: &["curated:nuctech"],
+            exposed: true,
+            mac: Some("NUCTECH"),
+            ..none()
+        },
+    );
+    check(
+        "S2,,,40-ED-98-01-02-03",
+        None,
+        None,
+        Expect {
+            entities: &["curated:tsinghua_tongfang"],
+            listed: &["curated:cnnc"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "C1,,,bcad.2811.2233",
+        None,
+        None,
+        Expect {
+            entities: &["curated:hikvision"],
+            exposed: true,
+            ..none()
+        },
+    );
     // Brands, fronts and native names in the manufacturer field.
-    check("C2,EZVIZ,CS-C6N,", None, None, Expect { entities: &["curated:ezviz"], listed: &["curated:hikvision"], exposed: true, ..none() });
-    check("X1,Secure Technology Value Solutions,,", None, None, Expect { entities: &["curated:stvs"], listed: &["curated:nuctech"], exposed: true, ..none() });
-    check("X2,STVS,,", None, None, Expect { entities: &["curated:stvs"], exposed: true, ..none() });
-    check("X3,同方威视,,", None, None, Expect { entities: &["curated:nuctech"], exposed: true, ..none() });
-    check("X4,同方威视技术股份有限公司,,", None, None, Expect { entities: &["curated:nuctech"], exposed: true, ..none() });
-    check("C3,海康威视,,", None, None, Expect { entities: &["curated:hikvision"], exposed: true, ..none() });
-    check("C4,Lorex,LNB4321,", None, None, Expect { entities: &["curated:lorex"], listed: &["curated:dahua"], exposed: true, ..none() });
+    check(
+        "C2,EZVIZ,CS-C6N,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:ezviz"],
+            listed: &["curated:hikvision"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "X1,Secure Technology Value Solutions,,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:stvs"],
+            listed: &["curated:nuctech"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "X2,STVS,,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:stvs"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "X3,同方威视,,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:nuctech"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "X4,同方威视技术股份有限公司,,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:nuctech"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "C3,海康威视,,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:hikvision"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "C4,Lorex,LNB4321,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:lorex"],
+            listed: &["curated:dahua"],
+            exposed: true,
+            ..none()
+        },
+    );
     // Model-number families.
-    check("C5,,DS-2CD2143G2-IS,", None, None, Expect { entities: &["curated:hikvision"], exposed: true, ..none() });
-    check("C6,,IPC-HDW2431T-AS-S2,", None, None, Expect { entities: &["curated:dahua"], exposed: true, ..none() });
-    check("R1,,PD785G,", None, None, Expect { entities: &["curated:hytera"], exposed: true, ..none() });
+    check(
+        "C5,,DS-2CD2143G2-IS,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:hikvision"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "C6,,IPC-HDW2431T-AS-S2,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:dahua"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "R1,,PD785G,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:hytera"],
+            exposed: true,
+            ..none()
+        },
+    );
     // An ambiguous family with another maker named is not counted.
     check("P1,HP Inc.,HP 4155,", None, None, none());
-    check("N1,,ZXR10 5950-H,", None, None, Expect { entities: &["curated:zte"], exposed: true, ..none() });
-    check("N2,,CloudEngine S5731-S24T4X,", None, None, Expect { entities: &["curated:huawei"], exposed: true, ..none() });
+    check(
+        "N1,,ZXR10 5950-H,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:zte"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "N2,,CloudEngine S5731-S24T4X,",
+        None,
+        None,
+        Expect {
+            entities: &["curated:huawei"],
+            exposed: true,
+            ..none()
+        },
+    );
     // Banners.
-    check("C7,,cam,", Some("Hikvision-Webs"), None, Expect { entities: &["curated:hikvision"], exposed: true, ..none() });
-    check("C8,,cam,", Some("Dahua DSS web service"), None, Expect { entities: &["curated:dahua"], exposed: true, ..none() });
+    check(
+        "C7,,cam,",
+        Some("Hikvision-Webs"),
+        None,
+        Expect {
+            entities: &["curated:hikvision"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "C8,,cam,",
+        Some("Dahua DSS web service"),
+        None,
+        Expect {
+            entities: &["curated:dahua"],
+            exposed: true,
+            ..none()
+        },
+    );
     // Clean devices.
-    check("C9,Axis Communications,P3245-V,00:40:8C:11:22:33", None, None, Expect { mac: Some("AXIS"), ..none() });
-    check("C10,Bosch,FLEXIDOME IP 5000,", Some("Apache httpd 2.4"), None, none());
+    check(
+        "C9,Axis Communications,P3245-V,00:40:8C:11:22:33",
+        None,
+        None,
+        Expect {
+            mac: Some("AXIS"),
+            ..none()
+        },
+    );
+    check(
+        "C10,Bosch,FLEXIDOME IP 5000,",
+        Some("Apache httpd 2.4"),
+        None,
+        none(),
+    );
     check("L1,Cisco,C9300-48P,", None, None, none());
     // Randomized / multicast MACs are recognized and said so.
-    check("P2,Apple,iPhone 14,da:a1:19:55:66:77", None, None, Expect { mac: Some("locally administered"), ..none() });
-    check("M1,,x,01:00:5e:00:00:fb", None, None, Expect { mac: Some("multicast"), ..none() });
+    check(
+        "P2,Apple,iPhone 14,da:a1:19:55:66:77",
+        None,
+        None,
+        Expect {
+            mac: Some("locally administered"),
+            ..none()
+        },
+    );
+    check(
+        "M1,,x,01:00:5e:00:00:fb",
+        None,
+        None,
+        Expect {
+            mac: Some("multicast"),
+            ..none()
+        },
+    );
     // Conflicting evidence: both sides reported.
-    check("C11,EZVIZ,CS-C6N,00:40:8C:11:22:33", None, None, Expect { entities: &["curated:ezviz"], exposed: true, conflict: true, mac: Some("AXIS"), ..none() });
-    check("C12,Axis,P3245,BC:AD:28:11:22:33", None, None, Expect { entities: &["curated:hikvision"], exposed: true, conflict: true, ..none() });
-    check("C13,TruVision,TVD-5402,BC:AD:28:11:22:33", None, None, Expect { entities: &["curated:hikvision"], exposed: true, ..none() });
+    check(
+        "C11,EZVIZ,CS-C6N,00:40:8C:11:22:33",
+        None,
+        None,
+        Expect {
+            entities: &["curated:ezviz"],
+            exposed: true,
+            conflict: true,
+            mac: Some("AXIS"),
+            ..none()
+        },
+    );
+    check(
+        "C12,Axis,P3245,BC:AD:28:11:22:33",
+        None,
+        None,
+        Expect {
+            entities: &["curated:hikvision"],
+            exposed: true,
+            conflict: true,
+            ..none()
+        },
+    );
+    check(
+        "C13,TruVision,TVD-5402,BC:AD:28:11:22:33",
+        None,
+        None,
+        Expect {
+            entities: &["curated:hikvision"],
+            exposed: true,
+            ..none()
+        },
+    );
     // Apps by id, publisher and name.
-    check("PH1,Apple,iPhone,", None, Some("PH1,android,com.zhiliaoapp.musically,TikTok,"), Expect { entities: &["curated:app_tiktok"], listed: &["curated:bytedance"], exposed: true, ..none() });
-    check("PH2,Apple,iPhone,", None, Some("PH2,ios,com.tencent.xin,WeChat,Tencent"), Expect { entities: &["curated:app_wechat"], listed: &["curated:tencent"], exposed: true, ..none() });
-    check("PH3,Samsung,Galaxy,", None, Some("PH3,android,com.example.notes,Notes,Example Ltd"), none());
+    check(
+        "PH1,Apple,iPhone,",
+        None,
+        Some("PH1,android,com.zhiliaoapp.musically,TikTok,"),
+        Expect {
+            entities: &["curated:app_tiktok"],
+            listed: &["curated:bytedance"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "PH2,Apple,iPhone,",
+        None,
+        Some("PH2,ios,com.tencent.xin,WeChat,Tencent"),
+        Expect {
+            entities: &["curated:app_wechat"],
+            listed: &["curated:tencent"],
+            exposed: true,
+            ..none()
+        },
+    );
+    check(
+        "PH3,Samsung,Galaxy,",
+        None,
+        Some("PH3,android,com.example.notes,Notes,Example Ltd"),
+        none(),
+    );
 }
 
 #[test]
@@ -163,7 +440,11 @@ fn every_curated_restricted_prefix_attributes_to_its_entity() {
     let csv = read_shared("vendors/restricted-ouis.csv");
     let mut rdr = csv::Reader::from_reader(csv.as_slice());
     let mut attr = Attributor::new(graph());
-    assert!(attr.unresolved_prefixes().is_empty(), "{:?}", &attr.unresolved_prefixes()[..3.min(attr.unresolved_prefixes().len())]);
+    assert!(
+        attr.unresolved_prefixes().is_empty(),
+        "{:?}",
+        &attr.unresolved_prefixes()[..3.min(attr.unresolved_prefixes().len())]
+    );
     let reg = OuiRegistry::bundled();
     let mut n = 0;
     let mut per: BTreeMap<String, usize> = BTreeMap::new();
@@ -179,7 +460,11 @@ fn every_curated_restricted_prefix_attributes_to_its_entity() {
         a.mac = Some(mac);
         let f = attr.attribute(&a);
         let want = format!("curated:{ent}");
-        assert!(ids(&f).contains(&want), "{asg} ({org}): want {want}, got {:?}", ids(&f));
+        assert!(
+            ids(&f).contains(&want),
+            "{asg} ({org}): want {want}, got {:?}",
+            ids(&f)
+        );
         *per.entry(ent.to_string()).or_default() += 1;
         n += 1;
     }
@@ -202,21 +487,49 @@ fn largest_unrelated_registrants_attribute_to_nothing_restricted() {
         .collect();
     let mut by_org: BTreeMap<String, Vec<&Assignment>> = BTreeMap::new();
     for a in reg.assignments() {
-        if a.is_private() || a.is_registration_authority() || restricted_orgs.contains(&a.organization.to_lowercase()) {
+        if a.is_private()
+            || a.is_registration_authority()
+            || restricted_orgs.contains(&a.organization.to_lowercase())
+        {
             continue;
         }
         by_org.entry(a.organization.clone()).or_default().push(a);
     }
     let mut orgs: Vec<(&String, &Vec<&Assignment>)> = by_org.iter().collect();
     orgs.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-    let mut attr = Attributor::new(graph());
-    for (org, asgs) in orgs.iter().take(200) {
-        // The MAC alone, and the MAC with the registrant written as manufacturer.
-        let mut a = asset(None, Some(org), None);
-        a.mac = Some(mac_in(&asgs[0].prefix));
-        let f = attr.attribute(&a);
-        assert!(!f.is_exposed(), "{org}: {:?}", f.exposures.iter().map(|e| (&e.entity.entity_id, &e.evidence)).collect::<Vec<_>>());
+    // Against the curated layer and against the whole bundled dataset (OFAC, CSL, DPL, UN, FCC).
+    let bundled = unmask_lists::bundled();
+    let mut bad = Vec::new();
+    for g in [graph(), &bundled.graph] {
+        let mut attr = Attributor::new(g);
+        for (org, asgs) in orgs.iter().take(200) {
+            // The MAC alone, and the MAC with the registrant written as manufacturer.
+            let mut a = asset(None, Some(org), None);
+            a.mac = Some(mac_in(&asgs[0].prefix));
+            let f = attr.attribute(&a);
+            if f.is_exposed() {
+                bad.push(format!(
+                    "{org}: {:?}",
+                    f.exposures
+                        .iter()
+                        .map(|e| (&e.entity.entity_id, &e.evidence[0].how))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
     }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn crlf_files_keep_their_line_numbers() {
+    let out = read_inventory(
+        b"asset,mac\r\nA1,00:40:8c:00:00:01\r\nA2,bad\r\n\r\nA3,zz\r\n",
+        "crlf.csv",
+    );
+    let lines: Vec<u64> = out.diagnostics.iter().map(|d| d.line).collect();
+    assert_eq!(lines, [3, 5]);
+    assert_eq!(out.records[0].line, 2);
 }
 
 #[test]
@@ -225,20 +538,39 @@ fn registry_counts_and_longest_match() {
     assert_eq!(reg.len(), 32_530 + 4_390 + 5_029 + 4_575);
     // 70:B3:D5 is an IEEE RA block split into MA-S assignments: the /36 wins.
     let a = reg.lookup(mac_in("70B3D5F2F")).unwrap();
-    assert_eq!((a.registry, a.organization.as_str()), (RegistryKind::MaS, "TELEPLATFORMS"));
+    assert_eq!(
+        (a.registry, a.organization.as_str()),
+        (RegistryKind::MaS, "TELEPLATFORMS")
+    );
     assert_eq!(reg.get("C09BF4B").unwrap().registry, RegistryKind::MaM);
 }
 
 #[test]
 fn mac_formats() {
     let want = Mac([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
-    for s in ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "aabbccddeeff", " AABBCCDDEEFF "] {
+    for s in [
+        "aa:bb:cc:dd:ee:ff",
+        "AA-BB-CC-DD-EE-FF",
+        "aabb.ccdd.eeff",
+        "aabbccddeeff",
+        " AABBCCDDEEFF ",
+    ] {
         assert_eq!(Mac::parse(s).unwrap(), want, "{s}");
     }
-    for s in ["", "aa:bb:cc", "aa:bb:cc:dd:ee:gg", "aa:bb-cc:dd:ee:ff", "aabb.ccdd.eef", "aab:bcc:dde:eff:", "ａａ:bb:cc:dd:ee:ff"] {
+    for s in [
+        "",
+        "aa:bb:cc",
+        "aa:bb:cc:dd:ee:gg",
+        "aa:bb-cc:dd:ee:ff",
+        "aabb.ccdd.eef",
+        "aab:bcc:dde:eff:",
+        "ａａ:bb:cc:dd:ee:ff",
+    ] {
         assert!(Mac::parse(s).is_err(), "{s}");
     }
-    assert!(Mac::parse("da:a1:19:00:00:01").unwrap().is_locally_administered());
+    assert!(Mac::parse("da:a1:19:00:00:01")
+        .unwrap()
+        .is_locally_administered());
     assert!(Mac::parse("01:00:5e:00:00:01").unwrap().is_multicast());
 }
 
@@ -249,27 +581,61 @@ fn inventory_diagnostics() {
     assert_eq!(out.counts.read, 3);
     assert_eq!(out.counts.used, 2);
     assert_eq!(out.counts.rejected, 1);
-    let bad = out.diagnostics.iter().find(|d| d.reason.starts_with("bad MAC")).unwrap();
-    assert_eq!((bad.file.as_str(), bad.line, bad.value.as_str()), ("inv.csv", 3, "not-a-mac"));
-    assert!(out.diagnostics.iter().any(|d| d.line == 5 && d.reason.contains("nothing to attribute")));
+    let bad = out
+        .diagnostics
+        .iter()
+        .find(|d| d.reason.starts_with("bad MAC"))
+        .unwrap();
+    assert_eq!(
+        (bad.file.as_str(), bad.line, bad.value.as_str()),
+        ("inv.csv", 3, "not-a-mac")
+    );
+    assert!(out
+        .diagnostics
+        .iter()
+        .any(|d| d.line == 5 && d.reason.contains("nothing to attribute")));
     // Unknown columns are kept and echoed.
-    assert_eq!(out.records[0].fields[4], ("Cost Centre".to_string(), "FIN".to_string()));
+    assert_eq!(
+        out.records[0].fields[4],
+        ("Cost Centre".to_string(), "FIN".to_string())
+    );
     assert_eq!(out.records[1].mac, None);
 
     // An unknown layout: a file-level message, every row rejected.
     let out = read_inventory(b"foo,bar\n1,2\n3,4\n", "odd.csv");
     assert_eq!(out.counts.rejected, 2);
-    assert!(out.diagnostics[0].reason.starts_with("unknown column layout"), "{:?}", out.diagnostics);
+    assert!(
+        out.diagnostics[0]
+            .reason
+            .starts_with("unknown column layout"),
+        "{:?}",
+        out.diagnostics
+    );
 
     // JSON: a bad element is reported with its line, the others are read.
     let json = b"[\n {\"mac\": \"00:40:8c:00:00:01\", \"vendor\": \"Axis\", \"rack\": 3},\n {\"mac\": oops},\n {\"manufacturer\": \"EZVIZ\"}\n]";
     let out = read_inventory(json, "inv.json");
     assert_eq!(out.records.len(), 2);
-    assert_eq!(out.records[0].fields.iter().find(|f| f.0 == "rack").unwrap().1, "3");
-    let d = out.diagnostics.iter().find(|d| d.reason.contains("bad JSON")).unwrap();
+    assert_eq!(
+        out.records[0]
+            .fields
+            .iter()
+            .find(|f| f.0 == "rack")
+            .unwrap()
+            .1,
+        "3"
+    );
+    let d = out
+        .diagnostics
+        .iter()
+        .find(|d| d.reason.contains("bad JSON"))
+        .unwrap();
     assert_eq!(d.line, 3);
     // JSON lines.
-    let out = read_inventory(b"{\"mac\":\"00408c000001\"}\n{broken\n{\"make\":\"Dahua\"}\n", "inv.jsonl");
+    let out = read_inventory(
+        b"{\"mac\":\"00408c000001\"}\n{broken\n{\"make\":\"Dahua\"}\n",
+        "inv.jsonl",
+    );
     assert_eq!(out.records.len(), 2);
     assert_eq!(out.diagnostics[0].line, 2);
 }
@@ -278,11 +644,19 @@ fn inventory_diagnostics() {
 fn apps_reader() {
     let csv = b"Device,OS,Bundle ID,App Name,Developer,Version\nPH-1,iOS,com.zhiliaoapp.musically,TikTok,TikTok Ltd.,32.1\nPH-1,Android,,,\nPH-2,Android,not an id,Thing,Someone,1\n";
     let out = read_apps(csv, "apps.csv");
-    assert_eq!((out.counts.read, out.counts.used, out.counts.rejected), (3, 2, 1));
+    assert_eq!(
+        (out.counts.read, out.counts.used, out.counts.rejected),
+        (3, 2, 1)
+    );
     assert_eq!(out.records[0].platform, Some(Platform::Ios));
-    assert!(out.diagnostics.iter().any(|d| d.line == 4 && d.reason.contains("reverse-DNS")));
+    assert!(out
+        .diagnostics
+        .iter()
+        .any(|d| d.line == 4 && d.reason.contains("reverse-DNS")));
     let out = read_apps(b"a,b\n1,2\n", "x.csv");
-    assert!(out.diagnostics[0].reason.starts_with("unknown column layout"));
+    assert!(out.diagnostics[0]
+        .reason
+        .starts_with("unknown column layout"));
 }
 
 const NMAP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -306,38 +680,65 @@ const NMAP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 #[test]
 fn nmap_reader_and_merge() {
     let out = read_nmap(NMAP.as_bytes(), "scan.xml");
-    assert_eq!((out.counts.read, out.counts.used, out.counts.rejected), (3, 2, 1));
+    assert_eq!(
+        (out.counts.read, out.counts.used, out.counts.rejected),
+        (3, 2, 1)
+    );
     let h = &out.records[0];
     assert_eq!(h.line, 4);
     assert_eq!(h.hostnames, ["cam-5.airport.example"]);
     assert_eq!(h.ports.len(), 1, "closed ports are dropped");
     assert_eq!(h.ports[0].scripts[0].0, "http-title");
-    let bad = out.diagnostics.iter().find(|d| d.reason.starts_with("bad MAC")).unwrap();
+    let bad = out
+        .diagnostics
+        .iter()
+        .find(|d| d.reason.starts_with("bad MAC"))
+        .unwrap();
     assert_eq!(bad.line, 15);
 
-    let mut assets = read_inventory(b"asset,ip,manufacturer\nCAM-5,10.0.0.5,Axis\n", "inv.csv").records;
+    let mut assets =
+        read_inventory(b"asset,ip,manufacturer\nCAM-5,10.0.0.5,Axis\n", "inv.csv").records;
     merge_hosts(&mut assets, &out.records);
     assert_eq!(assets.len(), 2);
-    assert_eq!(assets[0].mac_vendor.as_deref(), Some("Hangzhou Hikvision Digital Technology"));
+    assert_eq!(
+        assets[0].mac_vendor.as_deref(),
+        Some("Hangzhou Hikvision Digital Technology")
+    );
     let mut attr = Attributor::new(graph());
     let f = attr.attribute(&assets[0]);
     assert!(ids(&f).contains(&"curated:hikvision".to_string()));
     assert!(!f.conflicts.is_empty());
-    assert!(f.exposures[0].evidence.iter().any(|e| e.field.starts_with("port 80/tcp")));
+    assert!(f.exposures[0]
+        .evidence
+        .iter()
+        .any(|e| e.field.starts_with("port 80/tcp")));
 }
 
 #[test]
 fn broken_xml_is_reported_with_its_line() {
     let broken = NMAP.replace("</ports>", "</portz>");
     let out = read_nmap(broken.as_bytes(), "broken.xml");
-    let d = out.diagnostics.iter().find(|d| d.reason.starts_with("broken XML")).unwrap();
+    let d = out
+        .diagnostics
+        .iter()
+        .find(|d| d.reason.starts_with("broken XML"))
+        .unwrap();
     assert_eq!(d.line, 11, "{d}");
     let truncated = &NMAP[..NMAP.find("<host><status state=\"down\"").unwrap() + 20];
     let out = read_nmap(truncated.as_bytes(), "cut.xml");
     assert_eq!(out.records.len(), 1);
-    assert!(out.diagnostics.iter().any(|d| d.reason.contains("truncated") || d.reason.starts_with("broken XML")), "{:?}", out.diagnostics);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.reason.contains("truncated") || d.reason.starts_with("broken XML")),
+        "{:?}",
+        out.diagnostics
+    );
     let out = read_nmap(b"hello", "x.xml");
-    assert!(out.diagnostics.iter().any(|d| d.reason.contains("not an nmap")));
+    assert!(out
+        .diagnostics
+        .iter()
+        .any(|d| d.reason.contains("not an nmap")));
 }
 
 #[test]
@@ -347,11 +748,22 @@ fn exposure_carries_lists_with_legal_basis_and_path() {
     let e = &f.exposures[0].entity;
     assert_eq!(e.path[0].relation, "brand_of");
     assert_eq!(e.path[0].entity_id, "curated:hikvision");
-    let fcc = e.lists.iter().find(|l| l.list == "FCC_COVERED_LIST").unwrap();
+    let fcc = e
+        .lists
+        .iter()
+        .find(|l| l.list == "FCC_COVERED_LIST")
+        .unwrap();
     assert!(fcc.basis.contains("Hikvision") && fcc.since.as_deref() == Some("2021-03-12"));
-    let ndaa = e.lists.iter().find(|l| l.list == "NDAA_FY2019_S889").unwrap();
+    let ndaa = e
+        .lists
+        .iter()
+        .find(|l| l.list == "NDAA_FY2019_S889")
+        .unwrap();
     assert!(ndaa.basis.contains("(f)(3)(B)"));
-    assert!(e.lists.iter().any(|l| l.list == "DOD_1260H" && l.entity_id == "curated:cetc"));
+    assert!(e
+        .lists
+        .iter()
+        .any(|l| l.list == "DOD_1260H" && l.entity_id == "curated:cetc"));
 }
 
 proptest! {

@@ -5,6 +5,8 @@
 //! cargo run --release -p unmask-flows --example bench_tsv -- gen /tmp/conn10m.log 10000000 SOURCE...
 //! # read it back: prints records, seconds, records/s, MB/s and peak memory
 //! cargo run --release -p unmask-flows --example bench_tsv -- read /tmp/conn10m.log
+//! # the I/O floor: read the file and count newlines (compare with `wc -l`)
+//! cargo run --release -p unmask-flows --example bench_tsv -- lines /tmp/conn10m.log
 //! ```
 
 use std::fs::File;
@@ -65,6 +67,23 @@ fn main() {
                 peak_rss_kib() / 1024
             );
         }
-        _ => eprintln!("usage: bench_tsv gen OUT N SOURCE... | bench_tsv read FILE"),
+        Some("lines") if args.len() == 2 => {
+            // Floor of the I/O path: read the file in 256 KiB blocks and count newlines.
+            let t = Instant::now();
+            let mut f = File::open(&args[1]).expect("open");
+            let mut buf = vec![0u8; 256 * 1024];
+            let mut n = 0usize;
+            loop {
+                let k = std::io::Read::read(&mut f, &mut buf).expect("read");
+                if k == 0 {
+                    break;
+                }
+                n += memchr::memchr_iter(b'\n', &buf[..k]).count();
+            }
+            println!("{n} lines in {:.3}s", t.elapsed().as_secs_f64());
+        }
+        _ => eprintln!(
+            "usage: bench_tsv gen OUT N SOURCE... | bench_tsv read FILE | bench_tsv lines FILE"
+        ),
     }
 }

@@ -157,7 +157,7 @@ fn eve_record(obj: &serde_json::Map<String, Value>) -> Result<FlowRecord, EveErr
     };
     Ok(FlowRecord {
         ts_us: start,
-        duration_us: (end - start).max(0),
+        duration_us: end.saturating_sub(start).max(0),
         src,
         src_port,
         dst,

@@ -394,6 +394,20 @@ fn read_one(
         Some(f) => f,
         None if in_dir => {
             let mut r = ReadReport::default();
+            let base = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            if base.contains("conn") || base.ends_with(".log") || base.ends_with(".log.gz") {
+                // Named like a flow log: say why it was left out.
+                let first = head.split(|&b| b == b'\n').next().unwrap_or(b"");
+                r.diagnostics.push(Diagnostic::new(
+                    &name,
+                    1,
+                    String::from_utf8_lossy(&first[..first.len().min(120)]),
+                    "not a recognized flow log (Zeek TSV/JSON, Suricata EVE, nfdump CSV, pcap): file skipped",
+                ));
+            }
             r.files.push(FileSummary {
                 file: name,
                 format: None,

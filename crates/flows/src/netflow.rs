@@ -586,7 +586,7 @@ impl NetflowDecoder {
             };
             let to_abs = |up: u64| -> i64 {
                 if let Some(init) = rec.sysinit_ms {
-                    (init as i64 + up as i64) * 1000
+                    (init as i64).saturating_add(up as i64).saturating_mul(1000)
                 } else if let Some(now_up) = clock.uptime_ms {
                     clock.export_us - (now_up.wrapping_sub(up as u32) as i64) * 1000
                 } else {
@@ -600,7 +600,7 @@ impl NetflowDecoder {
             let end = rec.end_us.or(rec.last_up_ms.map(to_abs)).unwrap_or(start);
             ctx.emit(FlowRecord {
                 ts_us: start,
-                duration_us: (end - start).max(0),
+                duration_us: end.saturating_sub(start).max(0),
                 src,
                 src_port: rec.sport,
                 dst,
@@ -661,10 +661,10 @@ fn apply_field(r: &mut Rec, f: &Field, v: &[u8]) {
         }
         22 => r.first_up_ms = n(),
         21 => r.last_up_ms = n(),
-        150 => r.start_us = n().map(|s| s as i64 * 1_000_000),
-        151 => r.end_us = n().map(|s| s as i64 * 1_000_000),
-        152 => r.start_us = n().map(|s| s as i64 * 1000),
-        153 => r.end_us = n().map(|s| s as i64 * 1000),
+        150 => r.start_us = n().map(|s| (s as i64).saturating_mul(1_000_000)),
+        151 => r.end_us = n().map(|s| (s as i64).saturating_mul(1_000_000)),
+        152 => r.start_us = n().map(|s| (s as i64).saturating_mul(1000)),
+        153 => r.end_us = n().map(|s| (s as i64).saturating_mul(1000)),
         154 | 156 => r.start_us = n().map(ntp_us),
         155 | 157 => r.end_us = n().map(ntp_us),
         160 => r.sysinit_ms = n(),

@@ -129,7 +129,7 @@ fn nf_record<'a>(f: &[&'a [u8]], ix: &[usize; NC]) -> Result<FlowRecord, NfErr<'
     let duration_us = match get(C_TD) {
         Some(v) if !v.is_empty() => parse_secs_us(v).ok_or((C_TD, v, "not a duration"))?,
         _ => match get(C_TE).and_then(time) {
-            Some(te) => (te - ts_us).max(0),
+            Some(te) => te.saturating_sub(ts_us).max(0),
             None => 0,
         },
     };

@@ -454,7 +454,7 @@ impl<'o> Assembler<'o> {
         PcapFlow {
             record: FlowRecord {
                 ts_us: f.first_us,
-                duration_us: f.last_us - f.first_us,
+                duration_us: f.last_us.saturating_sub(f.first_us),
                 src: key.0,
                 src_port: key.1,
                 dst: key.2,
@@ -495,11 +495,11 @@ impl<'o> Assembler<'o> {
         };
         let idle = self.idle(p.proto);
         if let Some(f) = self.table.get(&key) {
-            let expired = ts - f.last_us > idle
+            let expired = ts.saturating_sub(f.last_us) > idle
                 || self
                     .opts
                     .active_timeout_us
-                    .is_some_and(|a| ts - f.first_us > a)
+                    .is_some_and(|a| ts.saturating_sub(f.first_us) > a)
                 || (p.proto == 6
                     && f.closed()
                     && p.tcp_flags & (SYN | ACK) == SYN
@@ -525,7 +525,7 @@ impl<'o> Assembler<'o> {
         if p.proto == 6 {
             f.side[dir].see(p.tcp_flags);
         }
-        if ts - self.last_sweep_us > 10_000_000 {
+        if ts.saturating_sub(self.last_sweep_us) > 10_000_000 {
             self.last_sweep_us = ts;
             self.sweep(ts, out);
         }
@@ -541,7 +541,7 @@ impl<'o> Assembler<'o> {
                 1 | 58 => opts.icmp_idle_us,
                 _ => opts.other_idle_us,
             };
-            if now - f.last_us > idle {
+            if now.saturating_sub(f.last_us) > idle {
                 gone.push((
                     *k,
                     Flow {

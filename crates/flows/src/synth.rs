@@ -202,11 +202,11 @@ pub fn synth_conn_log_from(
     let mut t = base;
     let mut prev = base;
     for &i in &order {
-        t += (source[i].ts_us - prev).clamp(0, 60_000_000);
+        t = t.saturating_add(source[i].ts_us.saturating_sub(prev).clamp(0, 60_000_000));
         prev = source[i].ts_us;
         times.push(t);
     }
-    let span = (t - base) + 1_000_000;
+    let span = t.saturating_sub(base).saturating_add(1_000_000);
     let mut rng = Rng(seed);
     writeln!(out, "#separator \\x09")?;
     writeln!(out, "#set_separator\t,")?;
@@ -227,7 +227,7 @@ pub fn synth_conn_log_from(
         if j == 0 {
             cycle_shift = (rng.next() & 0xffff) as u16;
         }
-        let ts = times[j] + k as i64 * span;
+        let ts = times[j].saturating_add((k as i64).saturating_mul(span));
         let mut x = rng.next();
         for c in uid.iter_mut().skip(1) {
             *c = UID[(x % 62) as usize];
@@ -272,8 +272,8 @@ pub fn synth_conn_log_from(
             r.dst_port,
             proto,
             dur,
-            r.bytes_out.saturating_sub(40 * r.pkts_out),
-            r.bytes_in.saturating_sub(40 * r.pkts_in),
+            r.bytes_out.saturating_sub(r.pkts_out.saturating_mul(40)),
+            r.bytes_in.saturating_sub(r.pkts_in.saturating_mul(40)),
             state,
             hist,
             r.pkts_out,

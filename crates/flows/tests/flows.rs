@@ -592,7 +592,8 @@ fn all_readers(bytes: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+    // 256 cases by default; PROPTEST_CASES=N for a longer run.
+    #![proptest_config(ProptestConfig::default())]
 
     #[test]
     fn no_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
@@ -691,4 +692,31 @@ w1\t2.5\t10.0.0.1\t70000\t10.0.0.2\t2\ttcp\t60\t40\tS0\tbenign\n";
     assert_eq!(v[1].state, ConnState::Failed);
     assert_eq!(rep.diagnostics[0].line, 3);
     assert!(rep.diagnostics[0].value.contains("10.0.0.999"));
+}
+
+#[test]
+fn directories_skip_unknown_files_and_say_so_for_log_names() {
+    let (recs, rep) = read_all(&net("zeek/rita-edge"));
+    // open_conn (59) + truncated TSV (58 of 59) + truncated JSON (2 of 4); the text file
+    // named conn.log is skipped with a diagnostic.
+    assert_eq!(recs.len(), 59 + 58 + 2);
+    assert_eq!((rep.counts.read, rep.counts.rejected), (59 + 59 + 4, 1 + 2));
+    let skipped = rep
+        .files
+        .iter()
+        .find(|f| f.file.ends_with("not_a_zeek_log_conn.log"))
+        .unwrap();
+    assert_eq!(skipped.format, None);
+    assert!(rep
+        .diagnostics
+        .iter()
+        .any(|d| d.file.ends_with("not_a_zeek_log_conn.log")
+            && d.line == 1
+            && d.reason.contains("not a recognized flow log")
+            && d.value.starts_with("Lorem ipsum")));
+    // Files are read in sorted order.
+    let names: Vec<&str> = rep.files.iter().map(|f| f.file.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
 }

@@ -21,6 +21,7 @@ fn main() {
         .collect();
     let mut x: u64 = 0x9e3779b97f4a7c15;
     let mut lat = Vec::new();
+    let mut slow = Vec::new();
     let t = Instant::now();
     for i in 0..n {
         x ^= x << 13;
@@ -34,9 +35,14 @@ fn main() {
         let s0 = Instant::now();
         let _ = s.screen(&Query::new(&q));
         lat.push(s0.elapsed());
+        slow.push((s0.elapsed(), q.clone()));
     }
     let total = t.elapsed();
     lat.sort();
+    slow.sort();
+    for (d, q) in slow.iter().rev().take(8) {
+        println!("{d:?} {q}");
+    }
     println!(
         "load {load:?} index {build:?}; {:.0} names/s p50 {:?} p99 {:?}",
         n as f64 / total.as_secs_f64(),

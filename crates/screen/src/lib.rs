@@ -39,6 +39,7 @@ use score::score_weighted;
 pub use score::{score_analyses, score_names, Score};
 
 use ahash::{AHashMap, RandomState};
+use rayon::prelude::*;
 use unmask_model::{EntIdx, EntityKind, ExposurePath, Graph, NameRole};
 use unmask_text::{analyze, Analysis, NameKind, Token, TokenKind};
 
@@ -78,6 +79,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.80;
 
 /// At most this many names are fully scored for one query.
 pub const MAX_CANDIDATES: usize = 64;
+
+/// Candidates whose key evidence is below this fraction of the best candidate's are not scored.
+const CANDIDATE_RATIO: f32 = 0.3;
 
 /// Longest query (in bytes) that is screened; longer input is cut at a character boundary.
 pub const MAX_QUERY_BYTES: usize = 1024;
@@ -230,23 +234,34 @@ impl<'g> Screener<'g> {
     /// Indexes every name of every entity of `graph`.
     pub fn new(graph: &'g Graph) -> Self {
         let hasher = RandomState::with_seeds(0x756e, 0x6d61, 0x736b, 0x2121);
-        let mut names = Vec::new();
+        // Reading names is the costly part: spread it over the cores.
+        let per_entity: Vec<Vec<IndexedName>> = graph
+            .entities()
+            .par_iter()
+            .enumerate()
+            .map(|(ei, e)| {
+                let kind = name_kind(e.kind);
+                e.names
+                    .iter()
+                    .enumerate()
+                    .take(u16::MAX as usize)
+                    .filter_map(|(ni, n)| {
+                        let analysis = analyze(clip(&n.value, MAX_QUERY_BYTES), kind);
+                        analysis.core().next()?;
+                        Some(IndexedName {
+                            entity: ei as EntIdx,
+                            name_idx: ni as u16,
+                            role: n.role,
+                            analysis,
+                            weights: Vec::new(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let names: Vec<IndexedName> = per_entity.into_iter().flatten().collect();
         let mut ids: AHashMap<String, Vec<EntIdx>> = AHashMap::new();
         for (ei, e) in graph.entities().iter().enumerate() {
-            let kind = name_kind(e.kind);
-            for (ni, n) in e.names.iter().enumerate().take(u16::MAX as usize) {
-                let analysis = analyze(clip(&n.value, MAX_QUERY_BYTES), kind);
-                if analysis.core().next().is_none() {
-                    continue;
-                }
-                names.push(IndexedName {
-                    entity: ei as EntIdx,
-                    name_idx: ni as u16,
-                    role: n.role,
-                    analysis,
-                    weights: Vec::new(),
-                });
-            }
             for id in &e.identifiers {
                 let k = id_key(&id.value);
                 if k.len() >= 6 {
@@ -506,6 +521,10 @@ impl<'g> Screener<'g> {
             v.truncate(MAX_CANDIDATES);
         }
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Names sharing far less evidence than the best one cannot reach a useful score.
+        if let Some(&(_, top)) = v.first() {
+            v.retain(|&(_, a)| a >= top * CANDIDATE_RATIO);
+        }
         v
     }
 }

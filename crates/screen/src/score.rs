@@ -2,6 +2,7 @@
 //! acronyms, joined/split words and phonetic agreement. Pure functions, no index, no graph.
 
 use crate::Feature;
+use smallvec::SmallVec;
 use unmask_text::{analyze, Analysis, NameKind, Script, Token, TokenKind};
 
 /// Result of comparing two names.
@@ -203,8 +204,8 @@ pub(crate) fn score_weighted(
     cw: &[f64],
     explain: bool,
 ) -> Score {
-    let qt: Vec<&Token> = q.core().collect();
-    let ct: Vec<&Token> = c.core().collect();
+    let qt: SmallVec<[&Token; 12]> = q.core().collect();
+    let ct: SmallVec<[&Token; 12]> = c.core().collect();
     debug_assert_eq!((qt.len(), ct.len()), (qw.len(), cw.len()));
 
     // Syllables romanized from Chinese, Korean or Japanese differ by one letter and mean
@@ -213,7 +214,7 @@ pub(crate) fn score_weighted(
         .iter()
         .any(|s| matches!(s, Script::Han | Script::Other));
     // Greedy one-to-one alignment on similarity.
-    let mut pairs: Vec<(f64, usize, usize, Via)> = Vec::new();
+    let mut pairs: SmallVec<[(f64, usize, usize, Via); 24]> = SmallVec::new();
     for (i, a) in qt.iter().enumerate() {
         for (j, b) in ct.iter().enumerate() {
             let (s, via) = token_sim(a, b, syllabic);
@@ -223,9 +224,9 @@ pub(crate) fn score_weighted(
         }
     }
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
-    let mut qused = vec![false; qt.len()];
-    let mut cused = vec![false; ct.len()];
-    let mut aligned: Vec<(f64, usize, usize, Via)> = Vec::new();
+    let mut qused: SmallVec<[bool; 12]> = smallvec::smallvec![false; qt.len()];
+    let mut cused: SmallVec<[bool; 12]> = smallvec::smallvec![false; ct.len()];
+    let mut aligned: SmallVec<[(f64, usize, usize, Via); 12]> = SmallVec::new();
     for p in pairs {
         if !qused[p.1] && !cused[p.2] {
             qused[p.1] = true;
@@ -265,7 +266,7 @@ pub(crate) fn score_weighted(
         };
     // Strongly matched distinctive words of the short side (not initials, not by sound only).
     let short_is_q = q_total <= c_total;
-    let strong: Vec<&Token> = aligned
+    let strong: SmallVec<[&Token; 12]> = aligned
         .iter()
         .filter(|p| {
             p.0 >= if person { 0.7 } else { 0.85 } && matches!(p.3, Via::Exact | Via::Fuzzy)

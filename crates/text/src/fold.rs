@@ -202,6 +202,10 @@ pub fn pinyin_joined(s: &str) -> String {
 /// `&` spelt "and", other punctuation made a space, white space collapsed. Output is ASCII
 /// lower case and digits separated by single spaces.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        // ASCII is its own NFKC form: only case, `&`, apostrophes and punctuation to handle.
+        return squeeze(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+    }
     let mut raw = String::with_capacity(s.len() + 8);
     let mut buf = [0u8; 4];
     for c in s.nfkc() {
@@ -234,9 +238,15 @@ pub fn fold(s: &str) -> String {
             None => raw.push_str(c.encode_utf8(&mut buf)),
         }
     }
-    let mut out = String::with_capacity(raw.len());
+    squeeze(raw.chars())
+}
+
+/// Lower-cases ASCII, spells `&` "and", drops apostrophes, turns other punctuation into single
+/// spaces and trims.
+fn squeeze(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
     let mut space = true;
-    for c in raw.chars() {
+    for c in chars {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_alphanumeric() {
             out.push(c);

@@ -48,8 +48,12 @@ pub use tables::SymbolSection;
 /// Stable: merges rely on it; matching uses [`fold`] and [`analyze`].
 pub fn name_key(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    let nfkc: String = s.nfkc().collect();
-    let ascii = deunicode::deunicode(&nfkc).to_lowercase();
+    let ascii = if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        let nfkc: String = s.nfkc().collect();
+        deunicode::deunicode(&nfkc).to_lowercase()
+    };
     let mut out = String::with_capacity(ascii.len());
     for tok in ascii.split(|c: char| !c.is_ascii_alphanumeric()) {
         if tok.is_empty() {
