@@ -10,7 +10,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let usage = "usage: build_ipdb SRC_DIR OUT_FILE";
     let src = args.next().ok_or(usage)?;
     let out = args.next().ok_or(usage)?;
-    let db = unmask_enrich::build::from_dir(std::path::Path::new(&src))?;
+    let (db, counts) = unmask_enrich::build::from_dir_with_counts(std::path::Path::new(&src))?;
+    for (file, c) in counts {
+        println!(
+            "{file}: {} rows, {} used, {} overlapping dropped",
+            c.rows, c.used, c.overlapping
+        );
+    }
     let gz = db.to_gz();
     std::fs::write(&out, &gz)?;
     println!(

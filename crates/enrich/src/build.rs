@@ -202,6 +202,14 @@ pub fn bundled_info() -> DataInfo {
 
 /// Builds the bundled database from a directory holding [`SOURCE_FILES`] (gzip CSVs).
 pub fn from_dir(dir: &std::path::Path) -> Result<IpDb, EnrichError> {
+    from_dir_with_counts(dir).map(|(db, _)| db)
+}
+
+/// Like [`from_dir`], with what each file gave.
+pub fn from_dir_with_counts(
+    dir: &std::path::Path,
+) -> Result<(IpDb, Vec<(String, BuildCounts)>), EnrichError> {
+    let mut counts = Vec::new();
     let mut b = Builder::new(bundled_info());
     for (name, is_asn) in SOURCE_FILES {
         let path = dir.join(name);
@@ -212,11 +220,12 @@ pub fn from_dir(dir: &std::path::Path) -> Result<IpDb, EnrichError> {
         })?;
         let r = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
         let file = path.display().to_string();
-        if is_asn {
-            b.add_asn_csv(&file, r)?;
+        let c = if is_asn {
+            b.add_asn_csv(&file, r)?
         } else {
-            b.add_country_csv(&file, r)?;
-        }
+            b.add_country_csv(&file, r)?
+        };
+        counts.push((name.to_string(), c));
     }
-    Ok(b.finish())
+    Ok((b.finish(), counts))
 }

@@ -101,9 +101,7 @@ pub enum MacFinding {
     None,
     Registered {
         mac: Mac,
-        registry: &'static str,
-        prefix: String,
-        organization: String,
+        assignment: &'static Assignment,
     },
     Unregistered(Mac),
     /// Randomized or otherwise locally administered: no registrant can be known.
@@ -116,12 +114,12 @@ impl MacFinding {
     pub fn describe(&self) -> Option<String> {
         Some(match self {
             MacFinding::None => return None,
-            MacFinding::Registered {
-                mac,
-                registry,
-                prefix,
-                organization,
-            } => format!("{mac}: IEEE {registry} {prefix} registered to {organization}"),
+            MacFinding::Registered { mac, assignment: a } => format!(
+                "{mac}: IEEE {} {} registered to {}",
+                a.registry.as_str(),
+                a.prefix,
+                a.organization
+            ),
             MacFinding::Unregistered(m) => {
                 format!(
                     "{m}: prefix not in the IEEE registry of {}",
@@ -158,7 +156,7 @@ impl AssetFindings {
 #[derive(Debug, Clone)]
 struct NameHit {
     entity: EntIdx,
-    how: String,
+    how: Arc<str>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +184,8 @@ pub struct Attributor<'g> {
     token_df: AHashMap<String, u32>,
     conflict_cache: AHashMap<String, Vec<String>>,
     screen_calls: usize,
+    mac_cache: AHashMap<String, Arc<[(EntIdx, Arc<str>)]>>,
+    family_how: Vec<Arc<str>>,
     /// Minimum screening score for manufacturer, vendor and publisher strings.
     pub threshold: f64,
     /// Minimum screening score for IEEE registrant names (stricter: 30,000 names).
@@ -341,6 +341,11 @@ impl<'g> Attributor<'g> {
             token_df: AHashMap::new(),
             conflict_cache: AHashMap::new(),
             screen_calls: 0,
+            mac_cache: AHashMap::new(),
+            family_how: crate::families::MODEL_FAMILIES
+                .iter()
+                .map(|f| family_how(f).into())
+                .collect(),
             threshold: unmask_screen::DEFAULT_THRESHOLD.max(0.90),
             registrant_threshold: 0.92,
         };
@@ -569,7 +574,7 @@ impl<'g> Attributor<'g> {
                 }
                 hits.push(NameHit {
                     entity: m.entity,
-                    how: format!("name match {:.2} with {:?}", m.score, m.matched_name),
+                    how: format!("name match {:.2} with {:?}", m.score, m.matched_name).into(),
                 });
             }
         }
@@ -588,7 +593,8 @@ impl<'g> Attributor<'g> {
                                         "contains the name {:?} of {}",
                                         gram,
                                         self.graph.entity(e).primary_name()
-                                    ),
+                                    )
+                                    .into(),
                                 });
                             }
                         }
@@ -614,6 +620,36 @@ impl<'g> Attributor<'g> {
         arc
     }
 
+    /// Entities a registered MAC prefix leads to, with the explanation (cached per prefix).
+    fn mac_hits(&mut self, asg: &'static Assignment) -> Arc<[(EntIdx, Arc<str>)]> {
+        if let Some(h) = self.mac_cache.get(asg.prefix.as_str()) {
+            return h.clone();
+        }
+        let desc = format!(
+            "IEEE {} {} registered to {:?}",
+            asg.registry.as_str(),
+            asg.prefix,
+            asg.organization
+        );
+        let mut hits: Vec<(EntIdx, Arc<str>)> = Vec::new();
+        if let Some(ms) = self.mac_entities.get(asg.prefix.as_str()) {
+            for m in ms {
+                hits.push((m.entity, format!("{desc}; {}", m.basis).into()));
+            }
+        } else if !asg.is_private()
+            && !asg.is_registration_authority()
+            && self.worth_screening(&asg.organization)
+        {
+            let found = self.names_in(&asg.organization, true, self.registrant_threshold);
+            for h in found.iter() {
+                hits.push((h.entity, format!("{desc}; registrant {}", h.how).into()));
+            }
+        }
+        let hits: Arc<[(EntIdx, Arc<str>)]> = hits.into();
+        self.mac_cache.insert(asg.prefix.clone(), hits.clone());
+        hits
+    }
+
     /// Attributes one asset (device fields, MAC, banners and its apps).
     pub fn attribute(&mut self, asset: &Asset) -> AssetFindings {
         let mut out = AssetFindings {
@@ -626,7 +662,6 @@ impl<'g> Attributor<'g> {
         let mut mac_side: Vec<EntIdx> = Vec::new();
         let mut registrant: Option<&'static Assignment> = None;
         if let Some(mac) = asset.mac {
-            let mac_text = asset.mac_text.clone().unwrap_or_else(|| mac.to_string());
             match self.registry.classify(mac) {
                 MacClass::Multicast => out.mac = MacFinding::Multicast(mac),
                 MacClass::LocallyAdministered => out.mac = MacFinding::LocallyAdministered(mac),
@@ -634,47 +669,21 @@ impl<'g> Attributor<'g> {
                 MacClass::Registered(asg) => {
                     out.mac = MacFinding::Registered {
                         mac,
-                        registry: asg.registry.as_str(),
-                        prefix: asg.prefix.clone(),
-                        organization: asg.organization.clone(),
+                        assignment: asg,
                     };
                     registrant = Some(asg);
-                    let desc = format!(
-                        "IEEE {} {} registered to {:?}",
-                        asg.registry.as_str(),
-                        asg.prefix,
-                        asg.organization
-                    );
-                    if let Some(ms) = self.mac_entities.get(asg.prefix.as_str()) {
-                        let ms = ms.clone();
-                        for m in ms {
-                            mac_side.push(m.entity);
+                    let hits = self.mac_hits(asg);
+                    if !hits.is_empty() {
+                        let mac_text = asset.mac_text.clone().unwrap_or_else(|| mac.to_string());
+                        for (e, how) in hits.iter() {
+                            mac_side.push(*e);
                             self.add(
                                 &mut out,
-                                m.entity,
+                                *e,
                                 Evidence {
                                     field: "mac".into(),
                                     value: mac_text.clone(),
-                                    how: format!("{desc}; {}", m.basis),
-                                    at: at(),
-                                },
-                            );
-                        }
-                    } else if !asg.is_private()
-                        && !asg.is_registration_authority()
-                        && self.worth_screening(&asg.organization)
-                    {
-                        let hits =
-                            self.names_in(&asg.organization, true, self.registrant_threshold);
-                        for h in hits.iter() {
-                            mac_side.push(h.entity);
-                            self.add(
-                                &mut out,
-                                h.entity,
-                                Evidence {
-                                    field: "mac".into(),
-                                    value: mac_text.clone(),
-                                    how: format!("{desc}; registrant {}", h.how),
+                                    how: how.to_string(),
                                     at: at(),
                                 },
                             );
@@ -702,7 +711,7 @@ impl<'g> Attributor<'g> {
                     Evidence {
                         field: field.into(),
                         value: v.clone(),
-                        how: h.how.clone(),
+                        how: h.how.to_string(),
                         at: at(),
                     },
                 );
@@ -719,6 +728,10 @@ impl<'g> Attributor<'g> {
         }
         for (field, value) in texts {
             for f in match_model(value) {
+                let fi = crate::families::MODEL_FAMILIES
+                    .iter()
+                    .position(|g| std::ptr::eq(g, f))
+                    .unwrap_or(0);
                 let Some(&e) = self.family_entities.get(f.entity_id) else {
                     continue;
                 };
@@ -734,7 +747,7 @@ impl<'g> Attributor<'g> {
                     Evidence {
                         field: field.to_string(),
                         value: value.to_string(),
-                        how: family_how(f),
+                        how: self.family_how[fi].to_string(),
                         at: at(),
                     },
                 );
@@ -750,7 +763,7 @@ impl<'g> Attributor<'g> {
                     Evidence {
                         field: field.to_string(),
                         value: value.to_string(),
-                        how: h.how.clone(),
+                        how: h.how.to_string(),
                         at: at(),
                     },
                 );
@@ -967,7 +980,7 @@ impl<'g> Attributor<'g> {
                         Evidence {
                             field: field.into(),
                             value: id.clone(),
-                            how: format!("{what} of {name}"),
+                            how: format!("{what} of {name}").into(),
                             at: at.clone(),
                         },
                     );
@@ -984,7 +997,7 @@ impl<'g> Attributor<'g> {
                     Evidence {
                         field: "app.publisher".into(),
                         value: p.clone(),
-                        how: h.how.clone(),
+                        how: h.how.to_string(),
                         at: at.clone(),
                     },
                 );
@@ -1013,7 +1026,8 @@ impl<'g> Attributor<'g> {
                             how: format!(
                                 "app name equals {:?}",
                                 self.graph.entity(e).primary_name()
-                            ),
+                            )
+                            .into(),
                             at: at.clone(),
                         },
                     );

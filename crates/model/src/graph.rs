@@ -172,10 +172,8 @@ impl Graph {
         let mut root_slot: Vec<Option<EntIdx>> = vec![None; n];
         let mut entities: Vec<Entity> = Vec::new();
         let mut by_id: AHashMap<String, EntIdx> = AHashMap::new();
-        let mut slots: Vec<Option<Entity>> = records.into_iter().map(Some).collect();
-        for i in 0..n {
+        for (i, rec) in records.into_iter().enumerate() {
             let r = uf.find(i as u32) as usize;
-            let Some(rec) = slots[i].take() else { continue };
             let slot = match root_slot[r] {
                 Some(s) => s,
                 None => {

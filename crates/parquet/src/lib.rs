@@ -246,7 +246,12 @@ fn human_bytes(n: u64) -> String {
 
 /// The Parquet schema written by [`FlowParquetWriter`] (see the crate documentation).
 pub fn flow_schema(source_file_column: bool) -> SchemaType {
-    fn prim(name: &str, ty: PhysicalType, logical: Option<LogicalType>, rep: Repetition) -> TypePtr {
+    fn prim(
+        name: &str,
+        ty: PhysicalType,
+        logical: Option<LogicalType>,
+        rep: Repetition,
+    ) -> TypePtr {
         Arc::new(
             SchemaType::primitive_type_builder(name, ty)
                 .with_repetition(rep)
@@ -366,7 +371,8 @@ impl Batch {
         self.text.clear();
         let _ = write!(self.text, "{ip}");
         let i = self.addrs.len() as u32;
-        self.addrs.push(ByteArray::from(self.text.as_bytes().to_vec()));
+        self.addrs
+            .push(ByteArray::from(self.text.as_bytes().to_vec()));
         self.addr_index.insert(ip, i);
         i
     }
@@ -483,7 +489,11 @@ impl FlowParquetWriter {
             return;
         }
         self.current_source = name.map(|n| {
-            match self.sources.iter().position(|s| s.as_bytes() == n.as_bytes()) {
+            match self
+                .sources
+                .iter()
+                .position(|s| s.as_bytes() == n.as_bytes())
+            {
                 Some(i) => i as u32,
                 None => {
                     self.sources.push(ByteArray::from(n.as_bytes().to_vec()));
@@ -693,7 +703,10 @@ impl FlowParquetWriter {
             source: e,
         })?;
         of.rows += n as u64;
-        let full = self.opts.max_rows_per_file.is_some_and(|max| of.rows >= max);
+        let full = self
+            .opts
+            .max_rows_per_file
+            .is_some_and(|max| of.rows >= max);
         self.summary.rows += n as u64;
         self.summary.row_groups += 1;
         self.batch.clear();

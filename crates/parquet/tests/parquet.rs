@@ -13,18 +13,14 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::{Field, Row, RowAccessor};
 use unmask_flows::{ConnState, FlowRecord, ReadOptions};
 use unmask_parquet::{
-    state_name, FlowParquetWriter, ParquetOptions, ParquetOutError, COLUMNS,
-    DEFAULT_ROW_GROUP_ROWS,
+    state_name, FlowParquetWriter, ParquetOptions, ParquetOutError, COLUMNS, DEFAULT_ROW_GROUP_ROWS,
 };
 
 fn shared_data() -> PathBuf {
     std::env::var_os("UNMASK_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/data"
-            ))
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
         })
 }
 
@@ -61,17 +57,57 @@ fn saturate(v: u64) -> i64 {
 /// Asserts that `row` holds `r`, column by column.
 fn assert_row(row: &Row, r: &FlowRecord, what: &str) {
     assert_eq!(row.get_timestamp_micros(0).unwrap(), r.ts_us, "{what}: ts");
-    assert_eq!(row.get_long(1).unwrap(), r.duration_us, "{what}: duration_us");
-    assert_eq!(row.get_string(2).unwrap(), &r.src.to_string(), "{what}: src");
-    assert_eq!(row.get_int(3).unwrap(), i32::from(r.src_port), "{what}: src_port");
-    assert_eq!(row.get_string(4).unwrap(), &r.dst.to_string(), "{what}: dst");
-    assert_eq!(row.get_int(5).unwrap(), i32::from(r.dst_port), "{what}: dst_port");
+    assert_eq!(
+        row.get_long(1).unwrap(),
+        r.duration_us,
+        "{what}: duration_us"
+    );
+    assert_eq!(
+        row.get_string(2).unwrap(),
+        &r.src.to_string(),
+        "{what}: src"
+    );
+    assert_eq!(
+        row.get_int(3).unwrap(),
+        i32::from(r.src_port),
+        "{what}: src_port"
+    );
+    assert_eq!(
+        row.get_string(4).unwrap(),
+        &r.dst.to_string(),
+        "{what}: dst"
+    );
+    assert_eq!(
+        row.get_int(5).unwrap(),
+        i32::from(r.dst_port),
+        "{what}: dst_port"
+    );
     assert_eq!(row.get_int(6).unwrap(), i32::from(r.proto), "{what}: proto");
-    assert_eq!(row.get_long(7).unwrap(), saturate(r.bytes_out), "{what}: bytes_out");
-    assert_eq!(row.get_long(8).unwrap(), saturate(r.bytes_in), "{what}: bytes_in");
-    assert_eq!(row.get_long(9).unwrap(), saturate(r.pkts_out), "{what}: pkts_out");
-    assert_eq!(row.get_long(10).unwrap(), saturate(r.pkts_in), "{what}: pkts_in");
-    assert_eq!(row.get_string(11).unwrap(), state_name(r.state), "{what}: state");
+    assert_eq!(
+        row.get_long(7).unwrap(),
+        saturate(r.bytes_out),
+        "{what}: bytes_out"
+    );
+    assert_eq!(
+        row.get_long(8).unwrap(),
+        saturate(r.bytes_in),
+        "{what}: bytes_in"
+    );
+    assert_eq!(
+        row.get_long(9).unwrap(),
+        saturate(r.pkts_out),
+        "{what}: pkts_out"
+    );
+    assert_eq!(
+        row.get_long(10).unwrap(),
+        saturate(r.pkts_in),
+        "{what}: pkts_in"
+    );
+    assert_eq!(
+        row.get_string(11).unwrap(),
+        state_name(r.state),
+        "{what}: state"
+    );
 }
 
 /// Asserts the column names, physical and logical types of a written file.
@@ -87,26 +123,36 @@ fn assert_schema(file: &Path, with_source_file: bool) {
     let ts = schema.column(0);
     assert_eq!(ts.physical_type(), PhysicalType::INT64);
     assert_eq!(
-        ts.logical_type(),
-        Some(LogicalType::timestamp(true, TimeUnit::MICROS)),
+        ts.logical_type_ref(),
+        Some(&LogicalType::timestamp(true, TimeUnit::MICROS)),
         "ts is a UTC microsecond timestamp"
     );
     assert_eq!(ts.converted_type(), ConvertedType::TIMESTAMP_MICROS);
     for i in [1, 7, 8, 9, 10] {
         let c = schema.column(i);
         assert_eq!(c.physical_type(), PhysicalType::INT64, "{}", c.name());
-        assert_eq!(c.logical_type(), None, "{} is a plain signed INT64", c.name());
+        assert_eq!(
+            c.logical_type_ref(),
+            None,
+            "{} is a plain signed INT64",
+            c.name()
+        );
         assert_eq!(c.converted_type(), ConvertedType::NONE, "{}", c.name());
     }
     for i in [3, 5, 6] {
         let c = schema.column(i);
         assert_eq!(c.physical_type(), PhysicalType::INT32, "{}", c.name());
-        assert_eq!(c.logical_type(), None, "{}", c.name());
+        assert_eq!(c.logical_type_ref(), None, "{}", c.name());
     }
     for i in [2, 4, 11] {
         let c = schema.column(i);
         assert_eq!(c.physical_type(), PhysicalType::BYTE_ARRAY, "{}", c.name());
-        assert_eq!(c.logical_type(), Some(LogicalType::String), "{}", c.name());
+        assert_eq!(
+            c.logical_type_ref(),
+            Some(&LogicalType::String),
+            "{}",
+            c.name()
+        );
         assert_eq!(c.converted_type(), ConvertedType::UTF8, "{}", c.name());
     }
     for i in 0..12 {
@@ -115,7 +161,7 @@ fn assert_schema(file: &Path, with_source_file: bool) {
     }
     if with_source_file {
         let c = schema.column(12);
-        assert_eq!(c.logical_type(), Some(LogicalType::String));
+        assert_eq!(c.logical_type_ref(), Some(&LogicalType::String));
         assert_eq!(
             c.self_type().get_basic_info().repetition(),
             Repetition::OPTIONAL
@@ -165,7 +211,11 @@ fn remcos_round_trip_in_row_groups_and_files() {
         .collect();
     assert_eq!(
         names,
-        ["flows-00000.parquet", "flows-00001.parquet", "flows-00002.parquet"]
+        [
+            "flows-00000.parquet",
+            "flows-00001.parquet",
+            "flows-00002.parquet"
+        ]
     );
     let on_disk: u64 = summary
         .files
@@ -191,7 +241,11 @@ fn remcos_round_trip_in_row_groups_and_files() {
             .iter()
             .map(|g| g.num_rows())
             .collect();
-        let expect: &[i64] = if rows == 300 { &[100, 100, 100] } else { &[100, 66] };
+        let expect: &[i64] = if rows == 300 {
+            &[100, 100, 100]
+        } else {
+            &[100, 66]
+        };
         assert_eq!(groups, expect);
     }
 
@@ -204,7 +258,10 @@ fn remcos_round_trip_in_row_groups_and_files() {
     // The first line of the log, by hand: 1677024003.714845 192.168.1.107:65164 →
     // 66.63.168.35:5888 tcp 0.037629 s REJ, 2 packets / 104 IP bytes out, 2 / 80 in.
     let first = &rows[0];
-    assert_eq!(first.get_timestamp_micros(0).unwrap(), 1_677_024_003_714_845);
+    assert_eq!(
+        first.get_timestamp_micros(0).unwrap(),
+        1_677_024_003_714_845
+    );
     assert_eq!(first.get_long(1).unwrap(), 37_629);
     assert_eq!(first.get_string(2).unwrap(), "192.168.1.107");
     assert_eq!(first.get_int(3).unwrap(), 65164);
@@ -219,6 +276,25 @@ fn remcos_round_trip_in_row_groups_and_files() {
     // The typed field really is a UTC timestamp in microseconds.
     let (_, ts) = first.get_column_iter().next().unwrap();
     assert_eq!(ts, &Field::TimestampMicros(1_677_024_003_714_845));
+    fs::remove_dir_all(&dir).unwrap();
+
+    // With the default options the sample is one file of one row group.
+    let dir = out_dir("remcos-default");
+    let mut w = FlowParquetWriter::create(&dir, ParquetOptions::default()).unwrap();
+    input.iter().for_each(|r| w.push(r));
+    let summary = w.finish().unwrap();
+    eprintln!(
+        "{summary} (input: {} bytes of TSV)",
+        fs::metadata(remcos()).unwrap().len()
+    );
+    assert_eq!((summary.rows, summary.row_groups), (766, 1));
+    assert_eq!(summary.files, [dir.join("flows-00000.parquet")]);
+    assert_schema(&summary.files[0], false);
+    let rows = read_rows(&summary.files);
+    assert_eq!(rows.len(), input.len());
+    for (i, (row, r)) in rows.iter().zip(&input).enumerate() {
+        assert_row(row, r, &format!("default row {i}"));
+    }
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -323,7 +399,9 @@ fn saturation_ipv6_negative_times_and_null_source_file() {
     let summary = w.finish().unwrap();
     assert_eq!((summary.rows, summary.row_groups), (3, 2));
     assert_eq!(summary.saturated, 2);
-    assert!(summary.to_string().contains("2 counts above 9223372036854775807"));
+    assert!(summary
+        .to_string()
+        .contains("2 counts above 9223372036854775807"));
 
     let rows = read_rows(&summary.files);
     assert_eq!(rows.len(), 3);
@@ -354,7 +432,8 @@ fn saturation_ipv6_negative_times_and_null_source_file() {
 
 #[test]
 fn no_records_still_writes_one_file_with_the_schema() {
-    let dir = out_dir("empty").join("nested/out");
+    let base = out_dir("empty");
+    let dir = base.join("nested/out");
     let w = FlowParquetWriter::create(&dir, ParquetOptions::default()).unwrap();
     let summary = w.finish().unwrap();
     assert_eq!((summary.rows, summary.row_groups), (0, 0));
@@ -377,7 +456,7 @@ fn no_records_still_writes_one_file_with_the_schema() {
     assert_eq!(summary.files.len(), 2);
     assert_eq!(summary.rows, 4);
     assert_eq!(fs::read_dir(&dir2).unwrap().count(), 2);
-    fs::remove_dir_all(out_dir("empty")).unwrap();
+    fs::remove_dir_all(&base).unwrap();
     fs::remove_dir_all(&dir2).unwrap();
 }
 

@@ -478,7 +478,7 @@ impl<'g> Screener<'g> {
             acr.iter()
                 .map(|a| (Key::Acr(a).hash(&self.hasher), Key::Acr(a).strength())),
         );
-        hs.sort_by(|a, b| a.0.cmp(&b.0));
+        hs.sort_by_key(|a| a.0);
         hs.dedup_by(|a, b| a.0 == b.0);
         // Rarest keys first; frequent trigrams and sounds add little and cost much.
         let mut lists: Vec<(&[u32], f32)> = hs

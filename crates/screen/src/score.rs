@@ -242,9 +242,9 @@ pub(crate) fn score_weighted(
     // ("tongfang" ~ "tong fang", "AlisherUsmanov" ~ "Alisher Usmanov").
     let mut joins: Vec<String> = Vec::new();
     matched += join_pass(
-        &qt, &ct, &qw, &cw, &mut qused, &mut cused, &mut joins, false,
+        &qt, &ct, qw, cw, &mut qused, &mut cused, &mut joins, false,
     );
-    matched += join_pass(&ct, &qt, &cw, &qw, &mut cused, &mut qused, &mut joins, true);
+    matched += join_pass(&ct, &qt, cw, qw, &mut cused, &mut qused, &mut joins, true);
 
     let total: f64 = qw.iter().sum::<f64>() + cw.iter().sum::<f64>();
     let dice = if total > 0.0 { matched / total } else { 0.0 };
@@ -314,9 +314,9 @@ pub(crate) fn score_weighted(
             .sum::<f64>()
     };
     let only_particles =
-        left(&qt, &qused, &qw, false) < 1e-9 && left(&ct, &cused, &cw, false) < 1e-9;
-    if left(&qt, &qused, &qw, true) >= 0.25
-        && left(&ct, &cused, &cw, true) >= 0.25
+        left(&qt, &qused, qw, false) < 1e-9 && left(&ct, &cused, cw, false) < 1e-9;
+    if left(&qt, &qused, qw, true) >= 0.25
+        && left(&ct, &cused, cw, true) >= 0.25
         && !only_particles
     {
         align -= 0.08;
