@@ -13,14 +13,102 @@ use std::net::IpAddr;
 pub struct BuildCounts {
     pub rows: u64,
     pub used: u64,
-    /// Rows overlapping the previous range, or out of order: dropped.
+    /// Rows inside (or overlapping) an earlier row: the later, more specific row wins there
+    /// (upstream nests geofeed ranges inside registry ranges).
     pub overlapping: u64,
+    /// Rows starting before the previous row's start (input not sorted): dropped.
+    pub out_of_order: u64,
+}
+
+/// An address family's key: the next address, if any.
+pub(crate) trait Key: Copy + Ord {
+    fn succ(self) -> Option<Self>;
+}
+
+impl Key for u32 {
+    fn succ(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+}
+
+impl Key for u128 {
+    fn succ(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+}
+
+/// Turns inclusive ranges, sorted by start, into a breakpoint [`Table`]; a range starting inside
+/// an earlier one overrides it for its own extent (later wins), and the earlier value resumes
+/// after it.
+#[derive(Debug, Default)]
+pub(crate) struct Painter<K> {
+    table: Table<K>,
+    /// Open ranges (inclusive end, value), ends strictly decreasing towards the top.
+    stack: Vec<(K, u32)>,
+    last_start: Option<K>,
+}
+
+impl<K: Key> Painter<K> {
+    fn emit(&mut self, at: K, val: u32) {
+        let t = &mut self.table;
+        if t.starts.last() == Some(&at) {
+            t.vals.pop();
+            t.starts.pop();
+        }
+        if t.vals.last() == Some(&val) || (t.vals.is_empty() && val == 0) {
+            return;
+        }
+        t.starts.push(at);
+        t.vals.push(val);
+    }
+
+    /// Closes open ranges that end before `before` (all of them when `None`).
+    fn close(&mut self, before: Option<K>) {
+        while let Some(&(end, _)) = self.stack.last() {
+            if before.is_some_and(|b| end >= b) {
+                break;
+            }
+            self.stack.pop();
+            if let Some(next) = end.succ() {
+                // Resume the enclosing range (or the gap) after this one, unless the next
+                // enclosing range ends here too.
+                let resume = self.stack.last().map_or(0, |&(_, v)| v);
+                self.emit(next, resume);
+            }
+        }
+    }
+
+    /// Adds `start..=end` with value `val` (1-based). Returns (used, overlapped).
+    fn add(&mut self, start: K, end: K, val: u32) -> (bool, bool) {
+        if self.last_start.is_some_and(|l| start < l) {
+            return (false, false);
+        }
+        self.last_start = Some(start);
+        self.close(Some(start));
+        let overlapped = !self.stack.is_empty();
+        // Ranges ending within the new one are covered by it from `start` on.
+        while self.stack.last().is_some_and(|&(e, _)| e <= end) {
+            self.stack.pop();
+        }
+        self.emit(start, val);
+        self.stack.push((end, val));
+        (true, overlapped)
+    }
+
+    fn finish(mut self) -> Table<K> {
+        self.close(None);
+        self.table
+    }
 }
 
 /// Accumulates range tables; call the `add_*` methods once per file, then [`Builder::finish`].
 #[derive(Debug, Default)]
 pub struct Builder {
     db: IpDb,
+    asn4: Painter<u32>,
+    asn6: Painter<u128>,
+    cc4: Painter<u32>,
+    cc6: Painter<u128>,
     org_ix: HashMap<(u32, String), u32>,
     cc_ix: HashMap<String, u32>,
 }
@@ -103,30 +191,30 @@ impl Builder {
                 .parse()
                 .map_err(|_| csv_err(file, line_no, "bad end address"))?;
             let (v, is_asn) = value(self, &fields, line_no)?;
-            let ok = match (start, end) {
+            let (used, overlapped) = match (start, end) {
                 (IpAddr::V4(s), IpAddr::V4(e)) => {
                     let (s, e) = (u32::from(s), u32::from(e));
                     if e < s {
                         return Err(csv_err(file, line_no, "range end before start"));
                     }
-                    let t: &mut Table<u32> = if is_asn {
-                        &mut self.db.asn4
+                    let t: &mut Painter<u32> = if is_asn {
+                        &mut self.asn4
                     } else {
-                        &mut self.db.cc4
+                        &mut self.cc4
                     };
-                    t.push_range(s, e.checked_add(1), v)
+                    t.add(s, e, v)
                 }
                 (IpAddr::V6(s), IpAddr::V6(e)) => {
                     let (s, e) = (u128::from(s), u128::from(e));
                     if e < s {
                         return Err(csv_err(file, line_no, "range end before start"));
                     }
-                    let t: &mut Table<u128> = if is_asn {
-                        &mut self.db.asn6
+                    let t: &mut Painter<u128> = if is_asn {
+                        &mut self.asn6
                     } else {
-                        &mut self.db.cc6
+                        &mut self.cc6
                     };
-                    t.push_range(s, e.checked_add(1), v)
+                    t.add(s, e, v)
                 }
                 _ => {
                     return Err(csv_err(
@@ -136,16 +224,21 @@ impl Builder {
                     ))
                 }
             };
-            if ok {
+            if used {
                 counts.used += 1;
+                counts.overlapping += u64::from(overlapped);
             } else {
-                counts.overlapping += 1;
+                counts.out_of_order += 1;
             }
         }
         Ok(counts)
     }
 
-    pub fn finish(self) -> IpDb {
+    pub fn finish(mut self) -> IpDb {
+        self.db.asn4 = self.asn4.finish();
+        self.db.asn6 = self.asn6.finish();
+        self.db.cc4 = self.cc4.finish();
+        self.db.cc6 = self.cc6.finish();
         self.db
     }
 }

@@ -65,36 +65,6 @@ impl<K: Copy + Ord> Table<K> {
         }
     }
 
-    /// Appends the inclusive range `start..end_plus_one` (None: to the top of the family) with
-    /// value `val` (1-based). Ranges must come in ascending order; one that overlaps the previous
-    /// is dropped and false returned. Adjacent ranges with equal values merge.
-    pub(crate) fn push_range(&mut self, start: K, end_plus_one: Option<K>, val: u32) -> bool {
-        if let (Some(&last_start), Some(&last_val)) = (self.starts.last(), self.vals.last()) {
-            if last_val != 0 || start < last_start {
-                return false;
-            }
-            if start == last_start {
-                // Contiguous: the terminator goes; merge with an equal predecessor.
-                self.starts.pop();
-                self.vals.pop();
-                if self.vals.last() == Some(&val) {
-                    if let Some(e) = end_plus_one {
-                        self.starts.push(e);
-                        self.vals.push(0);
-                    }
-                    return true;
-                }
-            }
-        }
-        self.starts.push(start);
-        self.vals.push(val);
-        if let Some(e) = end_plus_one {
-            self.starts.push(e);
-            self.vals.push(0);
-        }
-        true
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.starts.len()
     }
