@@ -26,6 +26,10 @@ pub struct Args {
     /// NetFlow/IPFIX or packet captures; gzip is read transparently).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Also write every normalized record as Parquet files into DIR (signed Int64 counts, UTC
+    /// microsecond timestamps, IPs as strings; see `unmask-parquet`).
+    #[arg(long, value_name = "DIR")]
+    pub parquet_out: Option<PathBuf>,
     /// Device inventory (CSV/JSON) or nmap XML (repeatable): ties each source address to its
     /// asset and the asset's restricted vendor.
     #[arg(long, value_name = "FILE")]
@@ -717,12 +721,25 @@ struct ReadOutcome {
 }
 
 /// Streams every record of `paths` into `sink` through the readers of `unmask-flows`.
-fn read_all(paths: &[PathBuf], sink: &mut dyn FnMut(&FlowRecord)) -> anyhow::Result<ReadOutcome> {
+/// With `parquet`, every record is also written there (its `source_file` is the PATH given).
+fn read_all(
+    paths: &[PathBuf],
+    mut parquet: Option<&mut unmask_parquet::FlowParquetWriter>,
+    sink: &mut dyn FnMut(&FlowRecord),
+) -> anyhow::Result<ReadOutcome> {
     let opts = unmask_flows::ReadOptions::default();
     let mut out = ReadOutcome::default();
     for p in paths {
-        let rep = unmask_flows::read_path(p, &opts, &mut |r: FlowRecord| sink(&r))
-            .with_context(|| format!("reading {}", p.display()))?;
+        if let Some(w) = parquet.as_deref_mut() {
+            w.set_source_file(Some(&p.display().to_string()));
+        }
+        let rep = unmask_flows::read_path(p, &opts, &mut |r: FlowRecord| {
+            if let Some(w) = parquet.as_deref_mut() {
+                w.push(&r);
+            }
+            sink(&r)
+        })
+        .with_context(|| format!("reading {}", p.display()))?;
         out.counts.add(rep.counts);
         out.skipped += rep.skipped;
         out.files += rep.files.len();
@@ -891,7 +908,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 
     let mut pipe = Pipeline::new(nets.clone(), trails, safelist, cfg, args.min_beacon);
     pipe.min_owner_score = args.min_owner_score;
-    let outcome = read_all(&args.paths, &mut |r| pipe.push(r))?;
+    let mut parquet = match &args.parquet_out {
+        Some(dir) => Some(unmask_parquet::FlowParquetWriter::create(
+            dir,
+            unmask_parquet::ParquetOptions {
+                source_file_column: true,
+                ..unmask_parquet::ParquetOptions::default()
+            },
+        )?),
+        None => None,
+    };
+    let outcome = read_all(&args.paths, parquet.as_mut(), &mut |r| pipe.push(r))?;
+    let parquet = parquet.map(|w| w.finish()).transpose()?;
     let mut report = pipe.finish(Some(db), graph);
     let inventory = if args.inventory.is_empty() {
         None
@@ -924,6 +952,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             inventory.as_ref(),
             elapsed,
         )?;
+        if let Some(pq) = &parquet {
+            writeln!(e, "{pq}")?;
+        }
     } else {
         human_findings(&mut out, &report, args.top)?;
         summary(
@@ -937,6 +968,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             inventory.as_ref(),
             elapsed,
         )?;
+        if let Some(pq) = &parquet {
+            writeln!(out, "{pq}")?;
+        }
         out.flush()?;
     }
     Ok(0)

@@ -13,8 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (db, counts) = unmask_enrich::build::from_dir_with_counts(std::path::Path::new(&src))?;
     for (file, c) in counts {
         println!(
-            "{file}: {} rows, {} used, {} overlapping dropped",
-            c.rows, c.used, c.overlapping
+            "{file}: {} rows, {} used ({} inside an earlier range, overriding it there), {} out of order dropped",
+            c.rows, c.used, c.overlapping, c.out_of_order
         );
     }
     let gz = db.to_gz();

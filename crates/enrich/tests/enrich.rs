@@ -111,6 +111,68 @@ fn bundle_matches_its_source() {
 }
 
 #[test]
+fn nested_ranges_override_their_container() {
+    // Upstream nests more specific (geofeed) rows inside registry rows:
+    // 2.58.196.0-2.58.197.255 DE, then 2.58.197.15 BE, then 2.58.197.16-2.58.197.255 DE;
+    // 3.2.35.0-3.2.35.63 DE, then .40-.47 TR, .48-.55 GR, .56-.63 DE.
+    let db = IpDb::bundled().unwrap();
+    for (a, cc) in [
+        ("2.58.197.14", "DE"),
+        ("2.58.197.15", "BE"),
+        ("2.58.197.16", "DE"),
+        ("3.2.35.39", "DE"),
+        ("3.2.35.40", "TR"),
+        ("3.2.35.47", "TR"),
+        ("3.2.35.48", "GR"),
+        ("3.2.35.56", "DE"),
+    ] {
+        assert_eq!(db.country(ip(a)), Some(cc), "{a}");
+    }
+}
+
+/// Every source row's first address resolves to that row's value (the last row wins when
+/// several rows start at the same address).
+#[test]
+fn every_source_row_start_resolves() {
+    let dir = shared().join("net/enrich");
+    if !dir.exists() {
+        eprintln!(
+            "skipping: {} not found (set UNMASK_SHARED_DATA)",
+            dir.display()
+        );
+        return;
+    }
+    use std::io::BufRead;
+    let db = IpDb::bundled().unwrap();
+    for (name, is_asn) in build::SOURCE_FILES {
+        let f = std::fs::File::open(dir.join(name)).unwrap();
+        let r = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
+        let mut last: std::collections::HashMap<IpAddr, String> = std::collections::HashMap::new();
+        for line in r.lines().map_while(Result::ok) {
+            let (start, rest) = line.split_once(',').unwrap();
+            let (_, value) = rest.split_once(',').unwrap();
+            let value = if is_asn {
+                value.split(',').next().unwrap()
+            } else {
+                value
+            };
+            last.insert(ip(start), value.to_string());
+        }
+        let mut checked = 0;
+        for (a, want) in &last {
+            let got = if is_asn {
+                db.asn(*a).map(|x| x.asn.to_string())
+            } else {
+                db.country(*a).map(str::to_string)
+            };
+            assert_eq!(got.as_deref(), Some(want.as_str()), "{name}: {a}");
+            checked += 1;
+        }
+        assert!(checked > 100_000, "{name}: {checked}");
+    }
+}
+
+#[test]
 fn every_bundled_row_round_trips() {
     let db = IpDb::bundled().unwrap();
     let again = IpDb::from_raw(&db.to_raw()).unwrap();

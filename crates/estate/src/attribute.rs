@@ -159,6 +159,9 @@ struct NameHit {
     how: Arc<str>,
 }
 
+/// Entities a MAC prefix leads to, with the explanation.
+type MacHits = Arc<[(EntIdx, Arc<str>)]>;
+
 #[derive(Debug, Clone)]
 struct MacEntity {
     entity: EntIdx,
@@ -184,7 +187,7 @@ pub struct Attributor<'g> {
     token_df: AHashMap<String, u32>,
     conflict_cache: AHashMap<String, Vec<String>>,
     screen_calls: usize,
-    mac_cache: AHashMap<String, Arc<[(EntIdx, Arc<str>)]>>,
+    mac_cache: AHashMap<String, MacHits>,
     family_how: Vec<Arc<str>>,
     /// Minimum screening score for manufacturer, vendor and publisher strings.
     pub threshold: f64,
@@ -243,6 +246,27 @@ const STOP_TOKENS: &[&str] = &[
     "ag",
     "sa",
     "bv",
+    "fze",
+    "fzco",
+    "cia",
+    "limitada",
+    "ltda",
+    "ooo",
+    "oao",
+    "zao",
+    "jsc",
+    "pjsc",
+    "srl",
+    "spa",
+    "bhd",
+    "sdn",
+    "pte",
+    "kk",
+    "nv",
+    "ab",
+    "as",
+    "oy",
+    "sau",
     // pinyin of Chinese legal-form words
     "ji",
     "shu",
@@ -535,10 +559,27 @@ impl<'g> Attributor<'g> {
     /// Screens a name (fuzzy matcher) and scans it for curated brand names; cached. Only hits
     /// that reach a listed entity are kept.
     fn names_in(&mut self, s: &str, screen: bool, threshold: f64) -> Arc<[NameHit]> {
+        self.names_in_country(s, None, false, screen, threshold)
+    }
+
+    /// [`Self::names_in`] with the country of the party when known (IEEE registrant address):
+    /// the screener lowers the score of a list entry of another country.
+    fn names_in_country(
+        &mut self,
+        s: &str,
+        country: Option<&str>,
+        registrant: bool,
+        screen: bool,
+        threshold: f64,
+    ) -> Arc<[NameHit]> {
+        let cache_key: std::borrow::Cow<'_, str> = match () {
+            _ if registrant => format!("{s}\u{1}{}", country.unwrap_or_default()).into(),
+            _ => s.into(),
+        };
         let cache_hit = if screen {
-            self.screened.get(s)
+            self.screened.get(cache_key.as_ref())
         } else {
-            self.scanned.get(s)
+            self.scanned.get(cache_key.as_ref())
         };
         if let Some(h) = cache_hit {
             return h.clone();
@@ -548,6 +589,7 @@ impl<'g> Attributor<'g> {
             let mut q = Query::new(s);
             q.threshold = threshold;
             q.limit = 3;
+            q.country = country;
             self.screen_calls += 1;
             let ms = self.screener.screen(&q);
             // Only the best matches: "Honor" is the Honor brand (1.00), not "HONOR BANK" (0.86).
@@ -556,20 +598,8 @@ impl<'g> Attributor<'g> {
                 if m.score + BEST_MARGIN < best || hits.iter().any(|h| h.entity == m.entity) {
                     continue;
                 }
-                // Entities outside the curated vendor layer (sanctions lists at large) must
-                // match nearly exactly: "D-Link" is not "DM Link" (0.93).
-                if m.score < NON_CURATED_MIN_SCORE
-                    && !self.graph.entity(m.entity).id.starts_with("curated:")
-                {
-                    continue;
-                }
-                // A short acronym of a list entry ("HTC" for HESA Trade Center) does not name
-                // a device maker; curated vendors' short names (ZTE, DJI) do.
-                let key = unmask_text::name_key(&m.matched_name);
-                if !self.graph.entity(m.entity).id.starts_with("curated:")
-                    && !key.contains(' ')
-                    && key.chars().count() <= 4
-                {
+                let ent = self.graph.entity(m.entity);
+                if !ent.id.starts_with("curated:") && !self.plausible_maker(s, ent, &m) {
                     continue;
                 }
                 hits.push(NameHit {
@@ -579,9 +609,12 @@ impl<'g> Attributor<'g> {
             }
         }
         if hits.is_empty() {
+            // Registrant names (with a country) take only multi-word brand names: the curated
+            // prefix table already excludes look-alikes such as "Shanghai Dahua Scale Factory".
+            let min_gram = if registrant { 2 } else { 1 };
             let key = unmask_text::name_key(&strip_cjk(s));
             let toks: Vec<&str> = key.split(' ').filter(|t| !t.is_empty()).collect();
-            for n in (1..=toks.len().min(8)).rev() {
+            for n in (min_gram..=toks.len().min(8)).rev() {
                 for w in toks.windows(n) {
                     let gram = w.join(" ");
                     if let Some(es) = self.brand_keys.get(&gram) {
@@ -613,15 +646,46 @@ impl<'g> Attributor<'g> {
         }
         let arc: Arc<[NameHit]> = kept.into();
         if screen {
-            self.screened.insert(s.to_string(), arc.clone());
+            self.screened.insert(cache_key.into_owned(), arc.clone());
         } else {
-            self.scanned.insert(s.to_string(), arc.clone());
+            self.scanned.insert(cache_key.into_owned(), arc.clone());
         }
         arc
     }
 
+    /// Whether a screening match outside the curated vendor layer can name a device maker or
+    /// app publisher: an organisation (not a person, vessel or aircraft) matched nearly exactly
+    /// ("D-Link" is not "DM Link" at 0.93), not by a short acronym ("HTC" of HESA Trade
+    /// Center), and, when the name is one word once legal forms are removed, by its primary
+    /// name (vessel and front aliases such as "PIONEER" or "ALPHA" are common words).
+    fn plausible_maker(
+        &self,
+        query: &str,
+        ent: &unmask_model::Entity,
+        m: &unmask_screen::Match,
+    ) -> bool {
+        if matches!(
+            ent.kind,
+            EntityKind::Person | EntityKind::Vessel | EntityKind::Aircraft
+        ) || m.score < NON_CURATED_MIN_SCORE
+        {
+            return false;
+        }
+        let key = unmask_text::name_key(&m.matched_name);
+        if !key.contains(' ') && key.chars().count() <= 4 {
+            return false;
+        }
+        let stripped = strip_key(&key);
+        if stripped.split(' ').filter(|t| !t.is_empty()).count() <= 1 {
+            // "Mr.Loop" is not "Loop SA": the query must be that one word too.
+            return ent.primary_name() == m.matched_name
+                && strip_key(&unmask_text::name_key(query)) == stripped;
+        }
+        true
+    }
+
     /// Entities a registered MAC prefix leads to, with the explanation (cached per prefix).
-    fn mac_hits(&mut self, asg: &'static Assignment) -> Arc<[(EntIdx, Arc<str>)]> {
+    fn mac_hits(&mut self, asg: &'static Assignment) -> MacHits {
         if let Some(h) = self.mac_cache.get(asg.prefix.as_str()) {
             return h.clone();
         }
@@ -640,12 +704,14 @@ impl<'g> Attributor<'g> {
             && !asg.is_registration_authority()
             && self.worth_screening(&asg.organization)
         {
-            let found = self.names_in(&asg.organization, true, self.registrant_threshold);
+            let cc = ieee_country(&asg.address);
+            let found =
+                self.names_in_country(&asg.organization, cc, true, true, self.registrant_threshold);
             for h in found.iter() {
                 hits.push((h.entity, format!("{desc}; registrant {}", h.how).into()));
             }
         }
-        let hits: Arc<[(EntIdx, Arc<str>)]> = hits.into();
+        let hits: MacHits = hits.into();
         self.mac_cache.insert(asg.prefix.clone(), hits.clone());
         hits
     }
@@ -980,7 +1046,7 @@ impl<'g> Attributor<'g> {
                         Evidence {
                             field: field.into(),
                             value: id.clone(),
-                            how: format!("{what} of {name}").into(),
+                            how: format!("{what} of {name}"),
                             at: at.clone(),
                         },
                     );
@@ -1026,8 +1092,7 @@ impl<'g> Attributor<'g> {
                             how: format!(
                                 "app name equals {:?}",
                                 self.graph.entity(e).primary_name()
-                            )
-                            .into(),
+                            ),
                             at: at.clone(),
                         },
                     );
@@ -1045,6 +1110,16 @@ impl<'g> Attributor<'g> {
     pub fn registry(&self) -> &'static OuiRegistry {
         self.registry
     }
+}
+
+/// The ISO country code IEEE puts near the end of a registrant address
+/// ("… Hangzhou Zhejiang CN 310053", "… LUND  SE 22369").
+fn ieee_country(address: &str) -> Option<&str> {
+    address
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .rev()
+        .take(4)
+        .find(|t| t.len() == 2 && t.bytes().all(|b| b.is_ascii_uppercase()))
 }
 
 fn strip_cjk(s: &str) -> String {

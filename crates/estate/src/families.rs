@@ -29,7 +29,7 @@ const ZTE_SRC: &str = "pages: vdocuments.us 'ZXR10 M6000-S Carrier-Class Router 
 const NUCTECH_SRC: &str = "unverified: Nuctech X-ray product designations as commonly seen in tenders (CX… baggage, MT… multi-energy, MB… body/vehicle); no citable source was found when this table was written";
 
 /// The curated families.
-pub const MODEL_FAMILIES: &[ModelFamily] = &[
+pub static MODEL_FAMILIES: &[ModelFamily] = &[
     fam(
         "DS-2CD",
         "curated:hikvision",

@@ -17,6 +17,8 @@ pub struct Port {
     pub version: Option<String>,
     pub extrainfo: Option<String>,
     pub devicetype: Option<String>,
+    /// CPE names nmap gives for the service (`cpe:/h:hikvision:…`).
+    pub cpe: Vec<String>,
     /// Script id and output (e.g. `http-title`, `banner`, `http-server-header`).
     pub scripts: Vec<(String, String)>,
 }
@@ -35,8 +37,10 @@ pub struct Host {
     pub mac_vendor: Option<String>,
     pub hostnames: Vec<String>,
     pub ports: Vec<Port>,
-    /// OS match names and OS class vendors.
+    /// OS match names, OS class vendors and OS CPE names.
     pub os: Vec<String>,
+    /// Host scripts (`<hostscript>`): id and output.
+    pub scripts: Vec<(String, String)>,
 }
 
 impl Host {
@@ -94,6 +98,18 @@ impl Host {
                     value: unmask_model::shorten(out.trim(), 400),
                 });
             }
+            for c in &p.cpe {
+                a.observed.push(Observed {
+                    field: format!("{at} cpe"),
+                    value: c.clone(),
+                });
+            }
+        }
+        for (id, out) in &self.scripts {
+            a.observed.push(Observed {
+                field: format!("host script {id}"),
+                value: unmask_model::shorten(out.trim(), 400),
+            });
         }
         for o in &self.os {
             a.observed.push(Observed {
@@ -166,6 +182,7 @@ pub fn read_nmap(bytes: &[u8], label: &str) -> ReadOutcome<Host> {
     let mut port: Option<Port> = None;
     let mut saw_nmaprun = false;
     let mut depth = 0usize;
+    let mut in_cpe = false;
     loop {
         let mut before = reader.buffer_position() as usize;
         before += bytes
@@ -183,6 +200,7 @@ pub fn read_nmap(bytes: &[u8], label: &str) -> ReadOutcome<Host> {
             Ok(Event::End(e)) => {
                 depth = depth.saturating_sub(1);
                 match e.name().as_ref() {
+                    b"cpe" => in_cpe = false,
                     b"host" => {
                         if let Some(mut h) = host.take() {
                             if let Some(p) = port.take() {
@@ -202,6 +220,22 @@ pub fn read_nmap(bytes: &[u8], label: &str) -> ReadOutcome<Host> {
                         }
                     }
                     _ => {}
+                }
+                continue;
+            }
+            Ok(Event::Text(t)) => {
+                if in_cpe {
+                    let v = t
+                        .unescape()
+                        .map(|c| c.trim().to_string())
+                        .unwrap_or_default();
+                    if !v.is_empty() {
+                        if let Some(p) = port.as_mut() {
+                            p.cpe.push(v);
+                        } else if let Some(h) = host.as_mut() {
+                            h.os.push(v);
+                        }
+                    }
                 }
                 continue;
             }
@@ -306,13 +340,16 @@ pub fn read_nmap(bytes: &[u8], label: &str) -> ReadOutcome<Host> {
                 }
             }
             b"script" => {
-                if let (Some(p), Some(id)) = (port.as_mut(), attr(&ev, b"id")) {
-                    let o = attr(&ev, b"output").unwrap_or_default();
-                    if !o.is_empty() {
+                let o = attr(&ev, b"output").unwrap_or_default();
+                if let (Some(id), false) = (attr(&ev, b"id"), o.is_empty()) {
+                    if let Some(p) = port.as_mut() {
                         p.scripts.push((id, o));
+                    } else if let Some(h) = host.as_mut() {
+                        h.scripts.push((id, o));
                     }
                 }
             }
+            b"cpe" => in_cpe = !empty,
             b"osmatch" => {
                 if let (Some(h), Some(n)) = (host.as_mut(), attr(&ev, b"name")) {
                     h.os.push(n);

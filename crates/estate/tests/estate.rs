@@ -150,6 +150,23 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
 }
 
 #[test]
+fn model_family_evidence_names_its_own_family() {
+    let mut attr = Attributor::new(graph());
+    for (model, fam) in [
+        ("CX6040BI", "CXnnnn"),
+        ("DS-2CD2143G2-IS", "DS-2CD"),
+        ("IPC-HFW2431S", "IPC-HFW"),
+    ] {
+        let f = attr.attribute(&asset(None, None, Some(model)));
+        let how = &f.exposures[0].evidence[0].how;
+        assert!(
+            how.contains(&format!("model family {fam} ")),
+            "{model}: {how}"
+        );
+    }
+}
+
+#[test]
 fn data_driven_cases() {
     let none = Expect::default;
     // MAC prefixes of the curated table.
@@ -667,7 +684,7 @@ const NMAP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <address addr="BC:AD:28:01:02:03" addrtype="mac" vendor="Hangzhou Hikvision Digital Technology"/>
 <hostnames><hostname name="cam-5.airport.example" type="PTR"/></hostnames>
 <ports><port protocol="tcp" portid="80"><state state="open" reason="syn-ack"/><service name="http" product="Hikvision IP camera httpd" method="probed" conf="10"/>
-<script id="http-title" output="Document Error: Unauthorized"/></port>
+<script id="http-title" output="Document Error: Unauthorized"/><cpe>cpe:/h:hikvision:ds-2cd2032-i</cpe></port>
 <port protocol="tcp" portid="23"><state state="closed" reason="reset"/><service name="telnet"/></port>
 </ports>
 <os><osmatch name="Linux 3.2 - 4.9" accuracy="95"><osclass type="general purpose" vendor="Linux" osfamily="Linux"/></osmatch></os>
@@ -689,6 +706,7 @@ fn nmap_reader_and_merge() {
     assert_eq!(h.hostnames, ["cam-5.airport.example"]);
     assert_eq!(h.ports.len(), 1, "closed ports are dropped");
     assert_eq!(h.ports[0].scripts[0].0, "http-title");
+    assert_eq!(h.ports[0].cpe, ["cpe:/h:hikvision:ds-2cd2032-i"]);
     let bad = out
         .diagnostics
         .iter()

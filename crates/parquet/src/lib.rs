@@ -88,7 +88,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use ahash::AHashMap as HashMap;
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::{self, File};
 use std::io;
@@ -159,26 +159,27 @@ impl Default for ParquetOptions {
     }
 }
 
-/// Errors of the Parquet output.
+/// Errors of the Parquet output. The messages name the file or directory; the underlying I/O
+/// or Parquet error is the [`std::error::Error::source`] (printed by `anyhow`'s `{:#}`).
 #[derive(Debug, thiserror::Error)]
 pub enum ParquetOutError {
     #[error("invalid Parquet output options: {0}")]
     InvalidOptions(&'static str),
-    #[error("cannot create the Parquet output directory {path}: {source}")]
+    #[error("cannot create the Parquet output directory {path}")]
     CreateDir {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("{path} already holds Parquet output of an earlier run (remove it or choose another directory)")]
+    #[error("{path} is Parquet output of an earlier run (remove it, or choose another directory)")]
     Exists { path: PathBuf },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("cannot write Parquet file {path}: {source}")]
+    #[error("cannot write Parquet file {path}")]
     Parquet {
         path: PathBuf,
         #[source]

@@ -524,6 +524,10 @@ fn errors_are_kept_by_push_and_stop_the_writer() {
     let e = w.finish().unwrap_err();
     assert!(matches!(e, ParquetOutError::Io { .. }), "{e:?}");
     assert!(e.to_string().contains("flows-00000.parquet"), "{e}");
+    assert!(
+        std::error::Error::source(&e).is_some(),
+        "the I/O error is the source"
+    );
 
     let mut w = FlowParquetWriter::create(&dir, opts).unwrap();
     fs::remove_dir_all(&dir).unwrap();

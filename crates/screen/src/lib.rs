@@ -138,7 +138,10 @@ struct IndexedName {
 pub struct Screener<'g> {
     graph: &'g Graph,
     names: Vec<IndexedName>,
-    postings: AHashMap<u64, Vec<u32>>,
+    /// Key hash → (start, length) in `flat`.
+    postings: AHashMap<u64, (u32, u32)>,
+    /// Name ids of all postings lists, back to back, ascending within a list.
+    flat: Vec<u32>,
     /// Number of names carrying each core token text.
     df: AHashMap<u64, u32>,
     ids: AHashMap<String, Vec<EntIdx>>,
@@ -272,38 +275,59 @@ impl<'g> Screener<'g> {
                 }
             }
         }
-        let mut postings: AHashMap<u64, Vec<u32>> = AHashMap::new();
+        // Every (key, name) pair, computed in parallel, then sorted into one flat postings array.
+        let per_name: Vec<(Vec<u64>, Vec<u64>)> = names
+            .par_iter()
+            .map(|n| {
+                let compact = compact_all(&n.analysis);
+                let mut keys = Vec::new();
+                keys_of(&n.analysis, &compact, &mut keys);
+                let mut hashes: Vec<u64> = n
+                    .analysis
+                    .acronyms()
+                    .iter()
+                    .map(|a| Key::Acr(a).hash(&hasher))
+                    .collect();
+                hashes.extend(keys.iter().map(|k| k.hash(&hasher)));
+                hashes.sort_unstable();
+                hashes.dedup();
+                let mut words: Vec<u64> = n
+                    .analysis
+                    .core()
+                    .map(|t| Key::Word(&t.text).hash(&hasher))
+                    .collect();
+                words.sort_unstable();
+                words.dedup();
+                (hashes, words)
+            })
+            .collect();
+        let mut pairs: Vec<(u64, u32)> =
+            Vec::with_capacity(per_name.iter().map(|p| p.0.len()).sum());
         let mut df: AHashMap<u64, u32> = AHashMap::new();
-        let mut hashes: Vec<u64> = Vec::new();
-        for (i, n) in names.iter().enumerate() {
-            hashes.clear();
-            let compact = compact_all(&n.analysis);
-            let mut keys = Vec::new();
-            keys_of(&n.analysis, &compact, &mut keys);
-            for a in n.analysis.acronyms() {
-                hashes.push(Key::Acr(&a).hash(&hasher));
-            }
-            hashes.extend(keys.iter().map(|k| k.hash(&hasher)));
-            hashes.sort_unstable();
-            hashes.dedup();
-            for &h in &hashes {
-                postings.entry(h).or_default().push(i as u32);
-            }
-            let mut words: Vec<u64> = n
-                .analysis
-                .core()
-                .map(|t| Key::Word(&t.text).hash(&hasher))
-                .collect();
-            words.sort_unstable();
-            words.dedup();
+        for (i, (hashes, words)) in per_name.into_iter().enumerate() {
+            pairs.extend(hashes.into_iter().map(|h| (h, i as u32)));
             for w in words {
                 *df.entry(w).or_default() += 1;
             }
+        }
+        pairs.par_sort_unstable();
+        let mut postings: AHashMap<u64, (u32, u32)> = AHashMap::with_capacity(pairs.len() / 4);
+        let mut flat: Vec<u32> = Vec::with_capacity(pairs.len());
+        let mut k = 0;
+        while k < pairs.len() {
+            let h = pairs[k].0;
+            let start = flat.len() as u32;
+            while k < pairs.len() && pairs[k].0 == h {
+                flat.push(pairs[k].1);
+                k += 1;
+            }
+            postings.insert(h, (start, flat.len() as u32 - start));
         }
         let mut s = Screener {
             graph,
             names,
             postings,
+            flat,
             df,
             ids,
             hasher,
@@ -483,7 +507,11 @@ impl<'g> Screener<'g> {
         // Rarest keys first; frequent trigrams and sounds add little and cost much.
         let mut lists: Vec<(&[u32], f32)> = hs
             .iter()
-            .filter_map(|&(h, st)| self.postings.get(&h).map(|p| (p.as_slice(), st)))
+            .filter_map(|&(h, st)| {
+                self.postings
+                    .get(&h)
+                    .map(|&(a, n)| (&self.flat[a as usize..(a + n) as usize], st))
+            })
             .collect();
         lists.sort_by_key(|(p, _)| p.len());
         let word_cap = (self.names.len() / 8).max(2_000);

@@ -145,39 +145,55 @@ fn join_pass(
         return 0.0;
     }
     let mut gained = 0.0;
+    let mut cat = String::new();
     for i in 0..at.len() {
         let target = at[i].text.as_bytes();
-        if aused[i] || target.len() < 4 || at[i].kind == TokenKind::Number || target.contains(&b' ')
-        {
+        if aused[i] || at[i].kind == TokenKind::Number || target.contains(&b' ') {
+            continue;
+        }
+        // Short targets only join initials ("abc" = "a b c").
+        let short = target.len() < 4;
+        if target.len() < 2 {
             continue;
         }
         'start: for j in 0..bt.len() {
-            let mut pos = 0;
+            cat.clear();
             for k in j..bt.len().min(j + 4) {
-                let piece = bt[k].text.as_bytes();
-                if bused[k] || !target[pos..].starts_with(piece) || piece.is_empty() {
+                if bused[k] || (short && bt[k].kind != TokenKind::Initial) {
                     continue 'start;
                 }
-                pos += piece.len();
-                if pos == target.len() {
-                    if k == j {
-                        continue 'start;
-                    }
-                    aused[i] = true;
-                    let mut w = aw[i];
-                    for u in j..=k {
-                        bused[u] = true;
-                        w += bw[u];
-                    }
-                    gained += w;
-                    let parts: Vec<&str> = bt[j..=k].iter().map(|t| t.text.as_str()).collect();
-                    joins.push(if flipped {
-                        format!("{} = {}", parts.join(" "), at[i].text)
-                    } else {
-                        format!("{} = {}", at[i].text, parts.join(" "))
-                    });
-                    break 'start;
+                cat.extend(bt[k].text.chars().filter(|&c| c != ' '));
+                let c = cat.as_bytes();
+                if c.len() > target.len() + 1 {
+                    continue 'start;
                 }
+                if k == j {
+                    continue;
+                }
+                let d = if c == target {
+                    0
+                } else if target.len() >= 8 && c.len() + 1 >= target.len() && c[0] == target[0] {
+                    strsim::osa_distance(&cat, &at[i].text)
+                } else {
+                    continue;
+                };
+                if d > 1 {
+                    continue;
+                }
+                aused[i] = true;
+                let mut w = aw[i];
+                for u in j..=k {
+                    bused[u] = true;
+                    w += bw[u];
+                }
+                gained += w * (1.0 - 1.5 * d as f64 / target.len() as f64);
+                let parts: Vec<&str> = bt[j..=k].iter().map(|t| t.text.as_str()).collect();
+                joins.push(if flipped {
+                    format!("{} = {}", parts.join(" "), at[i].text)
+                } else {
+                    format!("{} = {}", at[i].text, parts.join(" "))
+                });
+                break 'start;
             }
         }
     }
@@ -227,24 +243,32 @@ pub(crate) fn score_weighted(
     let mut qused: SmallVec<[bool; 12]> = smallvec::smallvec![false; qt.len()];
     let mut cused: SmallVec<[bool; 12]> = smallvec::smallvec![false; ct.len()];
     let mut aligned: SmallVec<[(f64, usize, usize, Via); 12]> = SmallVec::new();
-    for p in pairs {
+    // Near-exact pairs first, then joined or split words (one token equal to a run of the
+    // other side's unmatched tokens: "tongfang" ~ "tong fang", "ABC" ~ "A.B.C."), then the
+    // weaker pairs (fuzzy, phonetic, initials).
+    let (strong_pairs, weak_pairs): (SmallVec<[_; 24]>, SmallVec<[_; 24]>) =
+        pairs.into_iter().partition(|p| p.0 >= 0.9);
+    for p in strong_pairs {
         if !qused[p.1] && !cused[p.2] {
             qused[p.1] = true;
             cused[p.2] = true;
             aligned.push(p);
         }
     }
-    let mut matched: f64 = aligned
+    let mut joins: Vec<String> = Vec::new();
+    let mut matched = join_pass(&qt, &ct, qw, cw, &mut qused, &mut cused, &mut joins, false);
+    matched += join_pass(&ct, &qt, cw, qw, &mut cused, &mut qused, &mut joins, true);
+    for p in weak_pairs {
+        if !qused[p.1] && !cused[p.2] {
+            qused[p.1] = true;
+            cused[p.2] = true;
+            aligned.push(p);
+        }
+    }
+    matched += aligned
         .iter()
         .map(|&(s, i, j, _)| s * (qw[i] + cw[j]))
-        .sum();
-    // Joined or split words: one token equal to a run of the other side's unmatched tokens
-    // ("tongfang" ~ "tong fang", "AlisherUsmanov" ~ "Alisher Usmanov").
-    let mut joins: Vec<String> = Vec::new();
-    matched += join_pass(
-        &qt, &ct, qw, cw, &mut qused, &mut cused, &mut joins, false,
-    );
-    matched += join_pass(&ct, &qt, cw, qw, &mut cused, &mut qused, &mut joins, true);
+        .sum::<f64>();
 
     let total: f64 = qw.iter().sum::<f64>() + cw.iter().sum::<f64>();
     let dice = if total > 0.0 { matched / total } else { 0.0 };
@@ -313,11 +337,8 @@ pub(crate) fn score_weighted(
             .map(|i| w[i])
             .sum::<f64>()
     };
-    let only_particles =
-        left(&qt, &qused, qw, false) < 1e-9 && left(&ct, &cused, cw, false) < 1e-9;
-    if left(&qt, &qused, qw, true) >= 0.25
-        && left(&ct, &cused, cw, true) >= 0.25
-        && !only_particles
+    let only_particles = left(&qt, &qused, qw, false) < 1e-9 && left(&ct, &cused, cw, false) < 1e-9;
+    if left(&qt, &qused, qw, true) >= 0.25 && left(&ct, &cused, cw, true) >= 0.25 && !only_particles
     {
         align -= 0.08;
         shape = "both names have unmatched tokens (-0.08)".to_string();
@@ -389,6 +410,7 @@ pub(crate) fn score_weighted(
             fmt2(cw[j])
         ));
     }
+    detail.extend(joins.iter().map(|j| format!("{j} (joined)")));
     let unq: Vec<String> = (0..qt.len())
         .filter(|&i| !qused[i])
         .map(|i| format!("{} (w {})", qt[i].text, fmt2(qw[i])))

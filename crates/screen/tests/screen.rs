@@ -240,8 +240,8 @@ fn name_pair_bench_beats_logic_v2() {
         .collect();
     assert_eq!(cases.len(), 826);
     let (_, c) = evaluate_pairs(&cases, unmask_screen::DEFAULT_THRESHOLD);
-    assert!(c.f1() >= 0.84, "F1 {:.3} ({c:?})", c.f1());
-    assert!(c.precision() >= 0.86, "precision {:.3}", c.precision());
+    assert!(c.f1() >= 0.845, "F1 {:.3} ({c:?})", c.f1());
+    assert!(c.precision() >= 0.87, "precision {:.3}", c.precision());
 }
 
 #[test]

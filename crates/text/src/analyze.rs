@@ -407,7 +407,36 @@ fn symbol_kind(t: &Tables, classes: &[u32], kind: NameKind, text: &str) -> Token
     out
 }
 
+/// "ig0r" → "igor", "sech1n" → "sechin": digits standing for letters inside a word (a letter on
+/// both ends); identifiers such as "ar16" or "2004" are left alone.
+fn unleet(w: &str) -> Option<String> {
+    let b = w.as_bytes();
+    if b.len() < 3 || !b[0].is_ascii_alphabetic() || !b[b.len() - 1].is_ascii_alphabetic() {
+        return None;
+    }
+    let mut out = String::with_capacity(b.len());
+    for &c in b {
+        out.push(match c {
+            b'0' => 'o',
+            b'1' => 'i',
+            b'3' => 'e',
+            b'4' => 'a',
+            b'5' => 's',
+            b'7' => 't',
+            b'9' => 'g',
+            c if c.is_ascii_alphabetic() => c as char,
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
 fn plain_token(t: &Tables, w: &str) -> Token {
+    if w.bytes().any(|b| b.is_ascii_digit()) {
+        if let Some(u) = unleet(w) {
+            return plain_token(t, &u);
+        }
+    }
     let kind = if w.bytes().any(|b| b.is_ascii_digit()) {
         TokenKind::Number
     } else if w.len() == 1 {

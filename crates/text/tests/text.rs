@@ -92,6 +92,7 @@ fn normalization_cases() {
         ("core", "The Hikvision GmbH", "hikvision"),
         ("core", "Brigade Forty-Four", "brigade|44"),
         ("core", "KKR Asian Fund III L.P.", "kkr|asian|fund|3"),
+        ("core", "Ig0r Sech1n 2004-AR16", "igor|sechin|2004|ar16"),
         (
             "kinds",
             "Hangzhou Hikvision Digital Technology Co., Ltd.",
