@@ -1725,6 +1725,25 @@ mod tests {
     }
 
     #[test]
+    fn parquet_out_gets_every_record() {
+        let path = shared().join("net/zeek/ctu-sme-11-remcos/conn.log.labeled");
+        if !path.exists() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("unmask-flows-pq-{}", std::process::id()));
+        let mut w = unmask_parquet::FlowParquetWriter::create(
+            &dir,
+            unmask_parquet::ParquetOptions::default(),
+        )
+        .unwrap();
+        let mut n = 0u64;
+        let out = read_all(&[path], Some(&mut w), &mut |_| n += 1).unwrap();
+        let sum = w.finish().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((sum.rows, out.counts.used, n), (766, 766, 766));
+    }
+
+    #[test]
     fn org_core_names() {
         assert_eq!(
             org_variants("Huawei Cloud Service data center"),

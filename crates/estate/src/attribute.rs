@@ -609,7 +609,7 @@ impl<'g> Attributor<'g> {
             }
         }
         if hits.is_empty() {
-            // Registrant names (with a country) take only multi-word brand names: the curated
+            // Registrant names take only multi-word brand names: the curated
             // prefix table already excludes look-alikes such as "Shanghai Dahua Scale Factory".
             let min_gram = if registrant { 2 } else { 1 };
             let key = unmask_text::name_key(&strip_cjk(s));

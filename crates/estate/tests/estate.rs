@@ -536,6 +536,29 @@ fn largest_unrelated_registrants_attribute_to_nothing_restricted() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+
+    // Registrants on the lists at large are found by screening; look-alikes the curated
+    // table excludes on purpose, vessel aliases and one-word near-homonyms are not.
+    let mut attr = Attributor::new(&bundled.graph);
+    for (prefix, want) in [
+        ("0063DE", Some("ofac_cons:")), // CLOUDWALK TECHNOLOGY CO.,LTD (CMIC)
+        ("402C761", None),              // Shanghai Dahua Scale Factory
+        ("14AE857", None),              // SHENZHEN HONOR ELECTRONIC CO.,LTD
+        ("745E1C", None),               // PIONEER CORPORATION (an SDN vessel alias)
+        ("70B3D553B", None),            // Mr.Loop (CSL "Loop SA")
+    ] {
+        let mut a = asset(None, None, None);
+        a.mac = Some(mac_in(prefix));
+        let f = attr.attribute(&a);
+        match want {
+            Some(w) => assert!(
+                ids(&f).iter().any(|i| i.starts_with(w)),
+                "{prefix}: {:?}",
+                ids(&f)
+            ),
+            None => assert!(f.exposures.is_empty(), "{prefix}: {:?}", ids(&f)),
+        }
+    }
 }
 
 #[test]

@@ -11,19 +11,6 @@ fn main() {
     let ds = unmask_lists::bundled();
     let load = t.elapsed();
     let t = Instant::now();
-    let mut toks = 0usize;
-    for e in ds.graph.entities() {
-        for n in &e.names {
-            toks += unmask_text::analyze(&n.value, unmask_text::NameKind::Org)
-                .tokens
-                .len();
-        }
-    }
-    println!(
-        "serial analysis of all names: {:?} ({toks} tokens)",
-        t.elapsed()
-    );
-    let t = Instant::now();
     let s = Screener::new(&ds.graph);
     let build = t.elapsed();
     let names: Vec<&str> = ds
