@@ -202,7 +202,7 @@ const NON_CURATED_MIN_SCORE: f64 = 0.97;
 const BEST_MARGIN: f64 = 0.05;
 
 /// See [`Attributor::worth_screening`].
-const MAX_TOKEN_DF: u32 = 3;
+const MAX_TOKEN_DF: u32 = 5;
 
 const STOP_TOKENS: &[&str] = &[
     "co",
