@@ -492,8 +492,14 @@ impl Dataset {
                 .cloned()
                 .unwrap_or_else(|| unmask_text::name_key(s))
         };
+        // Legal-form-free key for records that give no country (the FCC table).
+        let loose = |s: &str| {
+            let a = unmask_text::analyze(s, unmask_text::NameKind::Org);
+            let core: Vec<&str> = a.core().map(|t| t.text.as_str()).collect();
+            core.join(" ")
+        };
         Dataset {
-            graph: Graph::build(records, key),
+            graph: Graph::build_loose(records, key, loose),
             sources: reports,
             errors: Vec::new(),
         }

@@ -80,6 +80,58 @@ impl UnionFind {
     }
 }
 
+/// The loose pass of [`Graph::build_loose`]: only records without a country, only onto a
+/// single candidate entity, and only on keys long enough to mean something.
+fn merge_loose(
+    records: &[Entity],
+    loose: &dyn Fn(&str) -> String,
+    uf: &mut UnionFind,
+    notes: &mut Vec<(u32, u32, String)>,
+) {
+    let mut by_key: AHashMap<String, Vec<u32>> = AHashMap::new();
+    for (i, e) in records.iter().enumerate() {
+        if e.kind == EntityKind::Person {
+            continue;
+        }
+        for name in e.names.iter().filter(|n| n.role != NameRole::WeakAlias) {
+            let k = loose(&name.value);
+            if k.len() < 6 {
+                continue;
+            }
+            let v = by_key.entry(k).or_default();
+            if v.last() != Some(&(i as u32)) {
+                v.push(i as u32);
+            }
+        }
+    }
+    let mut groups: Vec<(String, Vec<u32>)> =
+        by_key.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    groups.sort();
+    for (k, members) in groups {
+        for &a in &members {
+            if !records[a as usize].countries.is_empty() {
+                continue;
+            }
+            let src = records[a as usize].sources.first();
+            let others: Vec<u32> = members
+                .iter()
+                .copied()
+                .filter(|&b| records[b as usize].sources.first() != src)
+                .collect();
+            let mut roots: Vec<u32> = others.iter().map(|&b| uf.find(b)).collect();
+            roots.sort_unstable();
+            roots.dedup();
+            if roots.len() == 1 && uf.union(a, others[0]) {
+                notes.push((
+                    a,
+                    others[0],
+                    format!("same name without legal form {k:?}, no country on one side, single candidate"),
+                ));
+            }
+        }
+    }
+}
+
 fn merge_into(dst: &mut Entity, src: Entity) {
     for n in src.names {
         dst.add_name(n.value, n.role);
@@ -114,6 +166,25 @@ impl Graph {
     /// same source never merge: a list that has two entries means two entries. Earlier records
     /// give the merged entity its id, so pass the curated layer first.
     pub fn build(records: Vec<Entity>, key: impl Fn(&str) -> String) -> Graph {
+        Self::build_inner(records, &key, None)
+    }
+
+    /// [`Graph::build`], and then a record that gives *no* country also merges on `loose(name)`
+    /// (e.g. the name without its legal form: the FCC table says "Huawei Technologies Company"
+    /// and no country) when that key leads to exactly one entity of the other sources.
+    pub fn build_loose(
+        records: Vec<Entity>,
+        key: impl Fn(&str) -> String,
+        loose: impl Fn(&str) -> String,
+    ) -> Graph {
+        Self::build_inner(records, &key, Some(&loose))
+    }
+
+    fn build_inner(
+        records: Vec<Entity>,
+        key: &dyn Fn(&str) -> String,
+        loose: Option<&dyn Fn(&str) -> String>,
+    ) -> Graph {
         let n = records.len();
         let rec_ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
         let mut uf = UnionFind((0..n as u32).collect());
@@ -166,6 +237,9 @@ impl Graph {
                     notes.push((a, b, reason));
                 }
             }
+        }
+        if let Some(loose) = loose {
+            merge_loose(&records, loose, &mut uf, &mut notes);
         }
 
         // Collapse each set into its root record.
@@ -220,11 +294,11 @@ impl Graph {
             by_name,
             edges: Vec::new(),
         };
-        g.resolve_edges(&key);
+        g.resolve_edges(key);
         g
     }
 
-    fn resolve_edges(&mut self, key: &impl Fn(&str) -> String) {
+    fn resolve_edges(&mut self, key: &dyn Fn(&str) -> String) {
         for from in 0..self.entities.len() {
             let rels = self.entities[from].relations.clone();
             for r in rels {

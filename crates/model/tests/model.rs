@@ -143,3 +143,29 @@ fn diagnostics_show_file_line_and_value() {
     assert!(s.starts_with("sdn.csv:12: bad row (value: \"xxx"));
     assert!(s.ends_with("…\")"));
 }
+
+#[test]
+fn loose_merge_only_for_countryless_records_with_one_candidate() {
+    let strip = |s: &str| {
+        key(s)
+            .split(' ')
+            .filter(|t| !matches!(*t, "co" | "ltd" | "company" | "corporation"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let records = vec![
+        company("c:huawei", "c", "Huawei Technologies Co., Ltd.", "CN"),
+        company("fcc:1", "fcc", "Huawei Technologies Company", ""),
+        company("c:zte", "c", "Zhongxing Telecom Corporation", "CN"),
+        company("x:zte", "x", "Zhongxing Telecom Company", "IR"),
+        company("fcc:2", "fcc", "Zhongxing Telecom Co", ""),
+    ];
+    let g = Graph::build_loose(records, key, strip);
+    assert_eq!(g.lookup("c:huawei"), g.lookup("fcc:1"));
+    let notes = g.merge_notes(g.lookup("fcc:1").unwrap());
+    assert!(notes[0].reason.contains("no country"), "{notes:?}");
+    // Two candidates for "zhongxing telecom": nothing merges.
+    assert_ne!(g.lookup("fcc:2"), g.lookup("c:zte"));
+    assert_ne!(g.lookup("fcc:2"), g.lookup("x:zte"));
+    assert_eq!(g.len(), 4);
+}
