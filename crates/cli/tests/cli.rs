@@ -129,3 +129,172 @@ fn unknown_entity_is_an_error_not_a_panic() {
     assert_ne!(out.code, 0);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 }
+
+#[test]
+fn screen_sees_through_fronts_brands_and_scripts() {
+    let out = unmask(&[
+        "screen",
+        "Secure Technology Value Solutions",
+        "同方威视",
+        "EZVIZ",
+        "Technology Co., Ltd.",
+        "Dahua Hotel",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("screen_table", out.stdout);
+    assert!(
+        out.stderr.contains("5 read, 5 used, 0 rejected"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn screen_json_follows_the_contract() {
+    let out = unmask(&["screen", "--json", "STVS", "Corporation", "Hikvision"]);
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["query"], "STVS");
+    let m = &rows[0]["matches"][0];
+    assert_eq!(m["entity_id"], "curated:stvs");
+    assert_eq!(m["path"][0]["relation"], "subsidiary_of");
+    assert_eq!(m["path"][0]["entity_id"], "curated:nuctech");
+    assert_eq!(m["path"][0]["lists"][0]["list"], "BIS_ENTITY_LIST");
+    assert!(m["explanation"].is_object());
+    assert_eq!(
+        rows[1]["matches"].as_array().unwrap().len(),
+        0,
+        "generic word matched"
+    );
+    let scores: Vec<f64> = rows[2]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        !scores.is_empty() && scores.windows(2).all(|w| w[0] >= w[1]),
+        "{scores:?}"
+    );
+    assert!(scores.iter().all(|&s| s >= 0.8));
+}
+
+#[test]
+fn screen_batch_keeps_one_line_per_row_in_order() {
+    let dir = std::env::temp_dir().join(format!("unmask-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("vendors.csv");
+    let mut bytes =
+        b"id,name\n1,Huawei Technologies\n2,\n3,\xff\xfe broken\n4,Acme Widgets Inc\n5,".to_vec();
+    bytes.extend("x".repeat(10_000).as_bytes());
+    bytes.extend(b"\n6,EZVIZ\n");
+    std::fs::write(&file, bytes).unwrap();
+    let out = unmask(&["screen", "--json", "--input", file.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 6, "{}", out.stdout);
+    assert_eq!(rows[0]["matches"][0]["entity_id"], "curated:huawei");
+    assert!(
+        rows[2]["error"].as_str().unwrap().contains("UTF-8"),
+        "{}",
+        rows[2]
+    );
+    assert_eq!(rows[3]["matches"].as_array().unwrap().len(), 0);
+    assert_eq!(rows[5]["matches"][0]["entity_id"], "curated:ezviz");
+    assert!(out.stderr.contains("6 read"), "{}", out.stderr);
+}
+
+fn airport(extra: &[&str]) -> Out {
+    let mut args = vec![
+        "scan",
+        "--inventory",
+        "examples/airport/inventory.csv",
+        "--apps",
+        "examples/airport/apps.csv",
+        "--nmap",
+        "examples/airport/nmap.xml",
+    ];
+    args.extend_from_slice(extra);
+    unmask(&args)
+}
+
+#[test]
+fn scan_of_the_example_airport() {
+    let out = airport(&[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The summary, up to the first exposed asset.
+    let summary: String = out
+        .stdout
+        .lines()
+        .take_while(|l| !l.starts_with("EXPOSED"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!("scan_airport_summary", summary);
+    assert!(
+        out.stderr.contains("inventory.csv:350: bad MAC"),
+        "{}",
+        out.stderr
+    );
+
+    let out = airport(&["--json", "--fail-on", "exposed"]);
+    assert_eq!(
+        out.code, 1,
+        "--fail-on exposed must fail when something is exposed"
+    );
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 354);
+    let clean = rows
+        .iter()
+        .filter(|r| r["exposures"].as_array().unwrap().is_empty())
+        .count();
+    assert!(clean > 0 && clean < rows.len());
+    let bag = rows
+        .iter()
+        .find(|r| r["asset"]["Asset Tag"] == "BAG-0001")
+        .expect("BAG-0001");
+    assert!(bag["exposures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["entity_id"] == "curated:nuctech"));
+}
+
+#[test]
+fn flows_find_the_remcos_beacon() {
+    let log = shared().join("net/zeek/ctu-sme-11-remcos/conn.log.labeled");
+    let intel = shared().join("net/intel/maltrail-remcos.txt");
+    let out = unmask(&[
+        "flows",
+        "--json",
+        log.to_str().unwrap(),
+        "--intel",
+        intel.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = json_lines(&out.stdout);
+    let beacon = rows
+        .iter()
+        .find(|r| r["kind"] == "beacon")
+        .expect("a beacon");
+    assert_eq!(beacon["src"], "192.168.1.107");
+    assert_eq!(beacon["dst"], "66.63.168.35");
+    assert!(beacon["score"].as_f64().unwrap() >= 0.95);
+    assert!(rows.iter().any(|r| r["kind"] == "threat_intel"));
+
+    let out = unmask(&[
+        "flows",
+        log.to_str().unwrap(),
+        "--intel",
+        intel.to_str().unwrap(),
+    ]);
+    // Timings vary run to run; everything else is stable.
+    let stable: String = out
+        .stdout
+        .lines()
+        .map(|l| match l.rfind("; ") {
+            Some(i) if l.starts_with("Rows:") && l.ends_with('s') => format!("{}\n", &l[..i]),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    insta::assert_snapshot!("flows_remcos", stable);
+}

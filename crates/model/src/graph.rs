@@ -81,7 +81,7 @@ impl UnionFind {
 }
 
 /// The loose pass of [`Graph::build_loose`]: only records without a country, only onto a
-/// single candidate entity, and only on keys long enough to mean something.
+/// single candidate entity, and only on keys of three characters or more.
 fn merge_loose(
     records: &[Entity],
     loose: &dyn Fn(&str) -> String,
@@ -95,7 +95,7 @@ fn merge_loose(
         }
         for name in e.names.iter().filter(|n| n.role != NameRole::WeakAlias) {
             let k = loose(&name.value);
-            if k.len() < 6 {
+            if k.len() < 3 {
                 continue;
             }
             let v = by_key.entry(k).or_default();
