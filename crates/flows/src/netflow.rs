@@ -109,6 +109,9 @@ pub struct NetflowDecoder {
     templates: HashMap<TKey, Template>,
     pending: VecDeque<Pending>,
     label: String,
+    /// systemInitTimeMilliseconds (IE 160) announced in options data records, per
+    /// (exporter, version, observation domain): the base of IPFIX flowStart/EndSysUpTime.
+    sysinit: HashMap<(Option<SocketAddr>, u16, u32), u64>,
 }
 
 #[derive(Default)]
@@ -531,9 +534,19 @@ impl NetflowDecoder {
             return;
         };
         if t.options {
+            // Options records are not flows, but the exporter's init time they may carry
+            // (IE 160) anchors the sysUpTime-relative times of later IPFIX data records.
+            if let Some(init) = options_sysinit(t, b) {
+                self.sysinit
+                    .insert((key.exporter, key.version, key.domain), init);
+            }
             ctx.report.skipped += 1;
             return;
         }
+        let domain_init = self
+            .sysinit
+            .get(&(key.exporter, key.version, key.domain))
+            .copied();
         while b.len() >= t.min_len {
             let mut rec = Rec::default();
             let mut off = 0usize;
@@ -589,6 +602,8 @@ impl NetflowDecoder {
                     (init as i64).saturating_add(up as i64).saturating_mul(1000)
                 } else if let Some(now_up) = clock.uptime_ms {
                     clock.export_us - (now_up.wrapping_sub(up as u32) as i64) * 1000
+                } else if let Some(init) = domain_init {
+                    (init as i64).saturating_add(up as i64).saturating_mul(1000)
                 } else {
                     clock.export_us
                 }
@@ -614,6 +629,42 @@ impl NetflowDecoder {
             });
         }
     }
+}
+
+/// The last systemInitTimeMilliseconds (IANA IE 160) in an options data set, if any.
+fn options_sysinit(t: &Template, mut b: &[u8]) -> Option<u64> {
+    let mut found = None;
+    // Walks one record; returns its length (None when cut short).
+    let mut record = |b: &[u8]| -> Option<usize> {
+        let mut off = 0usize;
+        for f in &t.fields {
+            let mut len = f.len as usize;
+            if f.len == 0xffff {
+                let &l0 = b.get(off)?;
+                off += 1;
+                len = l0 as usize;
+                if l0 == 255 {
+                    len = be16(b, off)? as usize;
+                    off += 2;
+                }
+            }
+            let v = b.get(off..off + len)?;
+            off += len;
+            if f.id == 160 && f.pen == 0 {
+                if let Some(ms) = be_uint(v).filter(|&ms| ms > 0) {
+                    found = Some(ms);
+                }
+            }
+        }
+        Some(off)
+    };
+    while b.len() >= t.min_len {
+        match record(b) {
+            Some(off) if off > 0 => b = &b[off..],
+            _ => break,
+        }
+    }
+    found
 }
 
 fn apply_field(r: &mut Rec, f: &Field, v: &[u8]) {

@@ -263,6 +263,36 @@ fn ipfix_matches_capture_2() {
     assert!(ipfix.iter().any(|r| r.dst_port == 53 || r.src_port == 53));
 }
 
+#[test]
+fn ipfix_times_are_absolute_from_sysuptime_and_system_init_time() {
+    // The exporter writes flowStart/EndSysUpTime (IEs 22/21, ms since its start) and announces
+    // systemInitTimeMilliseconds (IE 160) in an options data record; IPFIX headers carry no
+    // uptime. Without IE 160 every record fell back to the export time (1707834946 s).
+    let recs = check(
+        "netflow/ipfix_cc2.pcap",
+        ex(Format::NetflowPcap, 521, 521, 0, 2),
+    );
+    let (pcap, _) = read_all(&net("pcap/slips-test-cc-capture-2.pcap"));
+    let distinct: std::collections::BTreeSet<i64> = recs.iter().map(|r| r.ts_us).collect();
+    assert!(
+        distinct.len() > 100,
+        "{} distinct IPFIX start times",
+        distinct.len()
+    );
+    let span = |v: &[FlowRecord]| {
+        let lo = v.iter().map(|r| r.ts_us).min().unwrap();
+        let hi = v.iter().map(|r| r.ts_us).max().unwrap();
+        (lo, hi)
+    };
+    let (lo, hi) = span(&recs);
+    let (p_lo, p_hi) = span(&pcap);
+    // 1707834878788 ms (IE 160) + 294 ms (first flowStartSysUpTime).
+    assert_eq!(recs[0].ts_us, 1_707_834_879_082_000);
+    assert!((lo - p_lo).abs() < 1_000, "first start {lo} vs capture {p_lo}");
+    assert!((hi - p_hi).abs() < 2_000_000, "last start {hi} vs capture {p_hi}");
+    assert!(recs.iter().all(|r| r.ts_us < 1_707_834_946_000_000));
+}
+
 /// Reads a Zeek btest baseline (timestamps masked) into (5-tuple → counts, conn_state).
 type FlowKey = (IpAddr, u16, IpAddr, u16);
 /// (orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes, conn_state, duration µs)
