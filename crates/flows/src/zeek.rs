@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use crate::text::{
-    find_seps_arr, parse_ip, parse_iso_us, parse_secs_us, parse_u16, parse_u64, Lines, MAX_SEPS,
-    SEP_SLACK,
+    find_seps_arr, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
+    parse_u64_at, Lines, MAX_SEPS, SEP_SLACK,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -157,6 +157,7 @@ fn split_fields<'l>(line: &'l [u8], sep: &[u8]) -> Vec<&'l [u8]> {
     }
 }
 
+#[inline]
 fn proto_number(name: &[u8], v6: bool) -> Option<u8> {
     Some(match name {
         b"tcp" | b"TCP" => 6,
@@ -239,7 +240,7 @@ pub fn read_zeek_tsv(
                 continue;
             }
         }
-        // Fast path: split on the separator eight bytes at a time, no allocation.
+        // Split on the separator eight bytes at a time, no allocation.
         let seplen = lay.sep.len();
         let nseps = if seplen == 1 {
             find_seps_arr(line, lay.sep[0], &mut cuts)
@@ -360,8 +361,9 @@ struct Row<'a, 'c> {
 }
 
 impl<'a> Row<'a, '_> {
+    /// `(start, end)` in the line of field `k` when present, set and non-empty.
     #[inline(always)]
-    fn get(&self, k: usize) -> Option<&'a [u8]> {
+    fn span(&self, k: usize) -> Option<(usize, usize)> {
         let i = self.idx[k];
         if i == ABSENT {
             return None;
@@ -380,46 +382,72 @@ impl<'a> Row<'a, '_> {
         // Unset and empty markers never start with a digit: one byte decides most cases.
         match v.first() {
             None => None,
-            Some(c) if c.is_ascii_digit() => Some(v),
+            Some(c) if c.is_ascii_digit() => Some((s, e)),
             Some(_) if v == self.unset || v == self.empty => None,
-            Some(_) => Some(v),
+            Some(_) => Some((s, e)),
         }
     }
 
     #[inline(always)]
-    fn req(&self, k: usize) -> Result<&'a [u8], FieldErr<'a>> {
-        self.get(k).ok_or((k, &b""[..], "column missing or unset"))
+    fn get(&self, k: usize) -> Option<&'a [u8]> {
+        self.span(k).map(|(s, e)| &self.line[s..e])
+    }
+
+    #[inline(always)]
+    fn req(&self, k: usize) -> Result<(usize, usize), FieldErr<'a>> {
+        self.span(k).ok_or((k, &b""[..], "column missing or unset"))
+    }
+
+    /// An interval or time in seconds, as microseconds.
+    #[inline(always)]
+    fn secs(
+        &self,
+        (s, e): (usize, usize),
+        k: usize,
+        why: &'static str,
+    ) -> Result<i64, FieldErr<'a>> {
+        parse_secs_us_at(self.line, s, e).ok_or((k, &self.line[s..e], why))
     }
 
     #[inline(always)]
     fn port(&self, k: usize) -> Result<u16, FieldErr<'a>> {
-        match self.get(k) {
+        match self.span(k) {
             None => Ok(0),
-            Some(v) => parse_u16(v).ok_or((k, v, "not a port number (0..65535)")),
+            Some((s, e)) => (if e - s <= 5 {
+                parse_u64_at(self.line, s, e).and_then(|v| u16::try_from(v).ok())
+            } else {
+                None
+            })
+            .ok_or((k, &self.line[s..e], "not a port number (0..65535)")),
         }
     }
 
     #[inline(always)]
     fn count(&self, k: usize) -> Result<Option<u64>, FieldErr<'a>> {
-        match self.get(k) {
+        match self.span(k) {
             None => Ok(None),
-            Some(v) => parse_u64(v).map(Some).ok_or((k, v, "not a count")),
+            Some((s, e)) => {
+                parse_u64_at(self.line, s, e)
+                    .map(Some)
+                    .ok_or((k, &self.line[s..e], "not a count"))
+            }
         }
     }
 }
 
-#[inline]
+#[inline(always)]
 fn tsv_record<'a>(row: &Row<'a, '_>) -> Result<FlowRecord, FieldErr<'a>> {
-    let tsb = row.req(F_TS)?;
-    let ts_us = parse_secs_us(tsb).ok_or((F_TS, tsb, "not an epoch time"))?;
-    let ohb = row.req(F_OH)?;
-    let src: IpAddr = parse_ip(ohb).ok_or((F_OH, ohb, "not an IP address"))?;
-    let rhb = row.req(F_RH)?;
-    let dst: IpAddr = parse_ip(rhb).ok_or((F_RH, rhb, "not an IP address"))?;
+    let ts_us = row.secs(row.req(F_TS)?, F_TS, "not an epoch time")?;
+    let (s, e) = row.req(F_OH)?;
+    let src: IpAddr =
+        parse_ip_at(row.line, s, e).ok_or((F_OH, &row.line[s..e], "not an IP address"))?;
+    let (s, e) = row.req(F_RH)?;
+    let dst: IpAddr =
+        parse_ip_at(row.line, s, e).ok_or((F_RH, &row.line[s..e], "not an IP address"))?;
     let src_port = row.port(F_OP)?;
     let dst_port = row.port(F_RP)?;
-    let duration_us = match row.get(F_DUR) {
-        Some(v) => parse_secs_us(v).ok_or((F_DUR, v, "not an interval"))?,
+    let duration_us = match row.span(F_DUR) {
+        Some(sp) => row.secs(sp, F_DUR, "not an interval")?,
         None => 0,
     };
     // IP byte counts when the log has them, else the payload counts.

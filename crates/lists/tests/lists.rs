@@ -679,14 +679,18 @@ fn bundled_dataset() {
     let paths = g.exposure_paths(stvs, 4);
     assert_eq!(g.entity(paths[0].listed).id, "curated:nuctech");
 
-    // Hikvision: the curated line, OFAC non-SDN CMIC and the CSL row are one entity.
+    // Hikvision: the curated line, OFAC non-SDN CMIC, the CSL row and the FCC Covered List's
+    // countryless entry (merged on its legal-form-free name) are one entity.
     let hik = g.lookup("ofac_cons:30946").unwrap();
     assert_eq!(Some(hik), g.lookup("curated:hikvision"));
     assert_eq!(Some(hik), g.lookup("csl:30946"));
     let e = g.entity(hik);
     let mut srcs: Vec<&str> = e.memberships.iter().map(|m| m.source.as_str()).collect();
     srcs.dedup();
-    assert_eq!(srcs, ["curated", "us_ofac_cons", "us_csl"]);
+    assert_eq!(
+        srcs,
+        ["curated", "us_ofac_cons", "us_csl", "us_fcc_covered"]
+    );
     assert!(g
         .merge_notes(hik)
         .iter()

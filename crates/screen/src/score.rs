@@ -43,6 +43,10 @@ fn calibrate(raw: f64) -> f64 {
     }
 }
 
+/// Distinctive words a query adds to an organisation name it contains may weigh at most this
+/// fraction of the name's weight before the query is taken to name another party.
+const EXTRA_RATIO: f64 = 0.5;
+
 /// Similarity given to two words that differ in spelling but share a phonetic key.
 const PHONETIC_SIM: f64 = 0.55;
 
@@ -325,6 +329,46 @@ pub(crate) fn score_weighted(
             }
         }
     }
+    // Distinctive words of the query that an organisation name contained in it lacks ("Dahua
+    // Hotel" against the alias "Dahua", "Honor Bank" against "Honor"): the query names another
+    // party, unless those words weigh little against the name (rarity: a one-word name cannot
+    // absorb another word). They then count on both sides of the overlap, as a substituted
+    // word would, and the name gets no credit for being contained. Descriptors, legal forms,
+    // numbers, initials and places ("Hikvision USA Inc", "Dahua Technology") do not count.
+    let mut extra_pen = 0.0;
+    let mut extra_detail = String::from("none");
+    if !person && c_left < 1e-9 && q_left > 1e-9 && c_total > 0.0 {
+        let extra: SmallVec<[usize; 4]> = (0..qt.len())
+            .filter(|&i| !qused[i] && qt[i].kind == TokenKind::Word && !qt[i].place)
+            .collect();
+        let extra_w: f64 = extra.iter().map(|&i| qw[i]).sum();
+        if extra_w > EXTRA_RATIO * c_total {
+            let strict = matched / (total + extra_w);
+            if strict < align {
+                extra_pen = align - strict;
+                align = strict;
+                shape = "the query adds distinctive words to the name".to_string();
+            }
+            let words: Vec<String> = extra
+                .iter()
+                .map(|&i| format!("{} (w {})", qt[i].text, fmt2(qw[i])))
+                .collect();
+            extra_detail = format!(
+                "query words the name lacks: [{}], weight {} > {} x name weight {}",
+                words.join(", "),
+                fmt2(extra_w),
+                EXTRA_RATIO,
+                fmt2(c_total)
+            );
+        } else if extra_w > 0.0 {
+            extra_detail = format!(
+                "extra query weight {} within {} x name weight {}",
+                fmt2(extra_w),
+                EXTRA_RATIO,
+                fmt2(c_total)
+            );
+        }
+    }
     // Substitution: both names keep words of their own (numbers and particles aside: the
     // bench counts fund numbers as the same party, and al/el vary freely).
     let left = |toks: &[&Token], used: &[bool], w: &[f64], particles: bool| -> f64 {
@@ -469,6 +513,7 @@ pub(crate) fn score_weighted(
             },
         ),
         Feature::new("shape", dice, format!("weighted overlap {}; {shape}", fmt2(dice))),
+        Feature::new("extra_words", -extra_pen, extra_detail),
         Feature::new(
             "word_order",
             -order_pen,

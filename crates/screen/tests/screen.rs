@@ -147,6 +147,23 @@ fn screening_cases() {
         ("Acme Widgets GmbH", "-"),
         ("Siemens AG", "-"),
         ("BOZTEPE", "-"),
+        // False-positive traps (shared/data/lists/PROVENANCE.md): a query adding a distinctive
+        // word to a short name names another party ...
+        ("Dahua Hotel", "-"),
+        ("Shanghai Dahua Scale Factory", "-"),
+        ("DAHUA ELECTRONICS CORPORATION", "-"),
+        ("Dahua Electronics", "-"),
+        ("Honor Bank", "-"),
+        ("Hikvision Hotel", "-"),
+        ("Nuctech Bank", "-"),
+        // ... while descriptors, legal forms and places added to a name still match it.
+        ("Dahua Technology", "dahua"),
+        ("Dahua Co., Ltd.", "dahua"),
+        ("Shanghai Dahua", "dahua"),
+        ("Hikvision USA Inc", "hikvision"),
+        ("Hikvision Europe", "hikvision"),
+        ("Huawei Technologies", "huawei"),
+        ("Honor Device", "honor"),
     ] {
         check(input, expect);
     }

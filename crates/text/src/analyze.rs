@@ -78,6 +78,10 @@ pub struct Token {
     pub classes: Vec<u32>,
     /// [`phonetic_key`] of the text (empty for numbers and one-letter tokens).
     pub phonetic: String,
+    /// A word naming a country, region or large city ("usa", "europe", "shanghai"). It is an
+    /// ordinary word in every respect but one: a query that adds it to a name it contains is not
+    /// taken to name another party for it ("Hikvision USA" vs "Hikvision").
+    pub place: bool,
 }
 
 impl Token {
@@ -345,6 +349,7 @@ pub fn analyze(name: &str, kind: NameKind) -> Analysis {
                 kind: kd,
                 classes: Vec::new(),
                 phonetic: String::new(),
+                place: false,
             });
             i += len;
             continue;
@@ -360,6 +365,7 @@ pub fn analyze(name: &str, kind: NameKind) -> Analysis {
             let classes = t.symbols[buf.as_str()].clone();
             let kd = symbol_kind(t, &classes, kind, &buf);
             tokens.push(Token {
+                place: kd == TokenKind::Word && t.places.contains(buf.as_str()),
                 phonetic: if k == 1 {
                     phonetic_key(&buf)
                 } else {
@@ -467,6 +473,7 @@ fn plain_token(t: &Tables, w: &str) -> Token {
         } else {
             String::new()
         },
+        place: kind == TokenKind::Word && t.places.contains(text.as_str()),
         text,
         kind,
         classes: Vec::new(),
@@ -492,6 +499,7 @@ fn numbers(tokens: &mut Vec<Token>, kind: NameKind) {
             t.kind = TokenKind::Number;
             t.classes.clear();
             t.phonetic.clear();
+            t.place = false;
         }
     }
     let mut i = 0;

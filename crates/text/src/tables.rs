@@ -21,7 +21,6 @@ and: and, und, et
 svcs: svc, svcs, srvc, srvcs, srvces, servs, service, services, fu wu
 mfg: mfg, mfr, manufacturing, manufacturer, manufacturers, zhi zao
 sys: sys, syst, system, systems, xi tong
-elec: elec, electronic, electronics, elektronik, dian zi
 digital: digital, shu zi, shu ma
 network: network, networks, wang luo
 info: info, information, xin xi
@@ -45,6 +44,43 @@ res: res, research
 ctr: ctr, cntr, center, centre, zhong xin
 univ: univ, university
 dept: dept, department
+";
+
+/// Our own classes of line-of-business words, as rigour's org domains: ordinary words (a query
+/// that adds "Electronics" to a name names another party) with synonyms.
+const OWN_DOMAINS: &str = "\
+elec: elec, electronic, electronics, elektronik, dian zi
+";
+
+/// Countries (English and a few local names), regions and large Chinese cities and provinces,
+/// folded. They stay ordinary words; only a query that adds one to a name it contains is not
+/// taken to name another party for it ("Hikvision USA", "Shanghai Dahua").
+const PLACES: &str = "\
+afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan
+bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia botswana
+brazil brunei bulgaria burundi cambodia cameroon canada chile china colombia comoros congo
+croatia cuba cyprus czech czechia denmark djibouti ecuador egypt eritrea estonia eswatini
+ethiopia fiji finland france gabon gambia germany ghana greece guatemala guinea guyana haiti
+honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica japan
+kazakhstan kenya korea kosovo kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya
+liechtenstein lithuania luxembourg madagascar malawi malaysia maldives malta mauritania
+mauritius mexico moldova monaco mongolia montenegro morocco mozambique myanmar burma namibia
+nepal netherlands holland nicaragua nigeria norway oman pakistan palestine panama paraguay peru
+philippines poland portugal qatar romania russia rwanda senegal serbia seychelles singapore
+slovakia slovenia somalia spain sudan suriname sweden switzerland syria taiwan tajikistan
+tanzania thailand tunisia turkey turkiye turkmenistan uganda ukraine uruguay uzbekistan
+venezuela vietnam yemen zambia zimbabwe
+usa us uk uae prc hk britain england scotland wales emirates america americas
+deutschland schweiz suisse espana italia nederland polska rossiya zhongguo
+europe asia africa eurasia oceania latam emea apac mena nordic nordics scandinavia caribbean
+benelux
+beijing shanghai tianjin chongqing guangdong guangzhou shenzhen zhejiang hangzhou jiangsu
+nanjing suzhou wuxi ningbo xiamen fujian fuzhou shandong qingdao jinan hubei wuhan hunan
+changsha sichuan chengdu shaanxi xian henan zhengzhou hebei anhui hefei jiangxi liaoning dalian
+shenyang jilin heilongjiang harbin yunnan kunming guangxi guizhou hainan xinjiang shanxi taiyuan
+gansu ningxia qinghai hong kong hongkong macau macao taipei dongguan foshan zhuhai
+london paris berlin moscow tokyo seoul dubai tehran delhi mumbai istanbul warsaw amsterdam
+zurich geneva frankfurt munich vienna milan madrid brussels
 ";
 
 /// Name particles that weigh little (they are shared by many unrelated names).
@@ -89,6 +125,7 @@ pub(crate) struct Tables {
     pub prefix_first: AHashMap<String, u8>,
     pub org_prefixes: AHashSet<String>,
     pub particles: AHashSet<&'static str>,
+    pub places: AHashSet<&'static str>,
 }
 
 pub(crate) fn tables() -> &'static Tables {
@@ -172,6 +209,7 @@ impl Tables {
 fn build() -> Tables {
     let mut t = Tables {
         particles: PARTICLES.iter().copied().collect(),
+        places: PLACES.split_whitespace().collect(),
         ..Tables::default()
     };
     // rigour org types: a list of {display, compare, generic, aliases: [...]}.
@@ -263,13 +301,18 @@ fn build() -> Tables {
             t.add_symbol(unquote(&l[2..]), c);
         }
     }
-    for line in OWN_SYMBOLS.lines() {
-        let Some((name, aliases)) = line.split_once(':') else {
-            continue;
-        };
-        let id = t.new_class(format!("own:{name}"), SymbolSection::OrgDescriptor);
-        for a in aliases.split(',') {
-            t.add_symbol(a.trim(), id);
+    for (own, section) in [
+        (OWN_SYMBOLS, SymbolSection::OrgDescriptor),
+        (OWN_DOMAINS, SymbolSection::OrgDomain),
+    ] {
+        for line in own.lines() {
+            let Some((name, aliases)) = line.split_once(':') else {
+                continue;
+            };
+            let id = t.new_class(format!("own:{name}"), section);
+            for a in aliases.split(',') {
+                t.add_symbol(a.trim(), id);
+            }
         }
     }
 
