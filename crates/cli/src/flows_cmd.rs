@@ -26,6 +26,13 @@ pub struct Args {
     /// NetFlow/IPFIX or packet captures; gzip is read transparently).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+/// How records are analysed and reported, for `unmask flows` and `unmask collect` alike.
+#[derive(Debug, clap::Args)]
+pub struct AnalysisArgs {
     /// Also write every normalized record as Parquet files into DIR (signed Int64 counts, UTC
     /// microsecond timestamps, IPs as strings; see `unmask-parquet`).
     #[arg(long, value_name = "DIR")]
@@ -333,6 +340,8 @@ pub struct Tally {
     pub other_direction: u64,
     /// Outbound but safelisted.
     pub safelisted: u64,
+    /// Earliest and latest record start (µs), over every record.
+    pub span_us: Option<(i64, i64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -394,6 +403,10 @@ impl Pipeline {
     #[inline]
     pub fn push(&mut self, r: &FlowRecord) {
         self.tally.records += 1;
+        self.tally.span_us = Some(match self.tally.span_us {
+            None => (r.ts_us, r.ts_us),
+            Some((a, b)) => (a.min(r.ts_us), b.max(r.ts_us)),
+        });
         let (src, dst) = (self.nets.scope(r.src), self.nets.scope(r.dst));
         if (src != Scope::Internal || dst != Scope::External) && !self.every_pair {
             self.tally.other_direction += 1;
@@ -607,7 +620,6 @@ impl Pipeline {
             findings,
             countries,
             tally,
-            window: analysis.window,
             pairs: analysis.pair_count,
             orgs_screened: screen.cache.len(),
         }
@@ -677,7 +689,6 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub countries: Vec<CountryRow>,
     pub tally: Tally,
-    pub window: (i64, i64),
     pub pairs: usize,
     pub orgs_screened: usize,
 }
@@ -711,13 +722,27 @@ fn iso_time(ts_us: i64) -> String {
 
 /// What reading the inputs gave.
 #[derive(Debug, Default)]
-struct ReadOutcome {
+pub struct ReadOutcome {
     counts: RowCounts,
     /// Rows that are not flows (other EVE events, comments): neither used nor rejected.
     skipped: u64,
     diagnostics: Vec<Diagnostic>,
     diagnostics_dropped: u64,
-    files: usize,
+    /// Where the rows came from, for the summary ("3 file(s)", "udp://127.0.0.1:2055").
+    from: String,
+}
+
+impl ReadOutcome {
+    /// The outcome of one live source, named `from`.
+    pub fn from_report(rep: unmask_flows::ReadReport, from: String) -> Self {
+        ReadOutcome {
+            counts: rep.counts,
+            skipped: rep.skipped,
+            diagnostics: rep.diagnostics,
+            diagnostics_dropped: rep.diagnostics_dropped,
+            from,
+        }
+    }
 }
 
 /// Streams every record of `paths` into `sink` through the readers of `unmask-flows`.
@@ -729,20 +754,16 @@ fn read_all(
 ) -> anyhow::Result<ReadOutcome> {
     let opts = unmask_flows::ReadOptions::default();
     let mut out = ReadOutcome::default();
+    let mut files = 0;
     for p in paths {
         if let Some(w) = parquet.as_deref_mut() {
             w.set_source_file(Some(&p.display().to_string()));
         }
-        let rep = unmask_flows::read_path(p, &opts, &mut |r: FlowRecord| {
-            if let Some(w) = parquet.as_deref_mut() {
-                w.push(&r);
-            }
-            sink(&r)
-        })
-        .with_context(|| format!("reading {}", p.display()))?;
+        let rep = unmask_flows::read_path(p, &opts, &mut tee(parquet.as_deref_mut(), sink))
+            .with_context(|| format!("reading {}", p.display()))?;
         out.counts.add(rep.counts);
         out.skipped += rep.skipped;
-        out.files += rep.files.len();
+        files += rep.files.len();
         out.diagnostics_dropped += rep.diagnostics_dropped;
         for d in rep.diagnostics {
             if out.diagnostics.len() < opts.max_diagnostics {
@@ -752,7 +773,21 @@ fn read_all(
             }
         }
     }
+    out.from = format!("{files} file(s)");
     Ok(out)
+}
+
+/// A reader's sink that writes each record to `parquet` (if any) and hands it to `sink`.
+pub fn tee<'a>(
+    mut parquet: Option<&'a mut unmask_parquet::FlowParquetWriter>,
+    sink: &'a mut dyn FnMut(&FlowRecord),
+) -> impl FnMut(FlowRecord) + 'a {
+    move |r| {
+        if let Some(w) = parquet.as_deref_mut() {
+            w.push(&r);
+        }
+        sink(&r)
+    }
 }
 
 fn read_text(p: &Path) -> anyhow::Result<String> {
@@ -857,6 +892,21 @@ fn tie_to_assets(findings: &mut [Finding], inv: &Inventory) {
 // The command
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    analyse(&args.analysis, &mut |parquet, sink| {
+        read_all(&args.paths, parquet, sink)
+    })
+}
+
+/// Where records come from: called once with the Parquet writer (if any) and the pipeline's
+/// sink; returns what reading gave.
+pub type Source<'s> = dyn FnMut(
+        Option<&mut unmask_parquet::FlowParquetWriter>,
+        &mut dyn FnMut(&FlowRecord),
+    ) -> anyhow::Result<ReadOutcome>
+    + 's;
+
+/// Runs the detectors over the records of `source` and prints the report.
+pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u8> {
     let started = Instant::now();
     let nets = if args.internal.is_empty() {
         Networks::default()
@@ -918,7 +968,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         )?),
         None => None,
     };
-    let outcome = read_all(&args.paths, parquet.as_mut(), &mut |r| pipe.push(r))?;
+    let outcome = source(parquet.as_mut(), &mut |r| pipe.push(r))?;
     let parquet = parquet.map(|w| w.finish()).transpose()?;
     let mut report = pipe.finish(Some(db), graph);
     let inventory = if args.inventory.is_empty() {
@@ -1133,15 +1183,10 @@ fn summary(
     }
     writeln!(out)?;
     let c = outcome.counts;
-    writeln!(out, "Rows: {c} from {} file(s); {} internal→external analysed, {} other directions, {} safelisted; {} pairs, {} AS organizations screened; {:.2}s",
-        outcome.files, report.tally.outbound, report.tally.other_direction, report.tally.safelisted, report.pairs, report.orgs_screened, elapsed.as_secs_f64())?;
-    if report.window.0 <= report.window.1 && report.tally.records > 0 {
-        writeln!(
-            out,
-            "Time span: {} .. {}",
-            iso_time(report.window.0 * 1_000_000),
-            iso_time(report.window.1 * 1_000_000)
-        )?;
+    writeln!(out, "Rows: {c} from {}; {} internal→external analysed, {} other directions, {} safelisted; {} pairs, {} AS organizations screened; {:.2}s",
+        outcome.from, report.tally.outbound, report.tally.other_direction, report.tally.safelisted, report.pairs, report.orgs_screened, elapsed.as_secs_f64())?;
+    if let Some((a, b)) = report.tally.span_us {
+        writeln!(out, "Time span: {} .. {}", iso_time(a), iso_time(b))?;
     }
     if let Some(inv) = inventory {
         let tied = report

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod bench_cmd;
+mod collect_cmd;
 mod dataset;
 mod entity_cmd;
 mod eval_cmd;
@@ -34,6 +35,8 @@ enum Cmd {
     Scan(scan_cmd::Args),
     /// Find beacons, bulk uploads and restricted-owner infrastructure in flow logs.
     Flows(flows_cmd::Args),
+    /// Collect NetFlow/IPFIX export datagrams on a UDP port and analyse them like `flows`.
+    Collect(collect_cmd::Args),
     /// Benchmarks that print their figures.
     Bench(bench_cmd::Args),
 }
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Cmd::Eval(a) => eval_cmd::run(a),
         Cmd::Scan(a) => scan_cmd::run(a),
         Cmd::Flows(a) => flows_cmd::run(a),
+        Cmd::Collect(a) => collect_cmd::run(a),
         Cmd::Bench(a) => bench_cmd::run(a),
     };
     match result {

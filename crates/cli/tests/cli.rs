@@ -298,3 +298,66 @@ fn flows_find_the_remcos_beacon() {
         .collect();
     insta::assert_snapshot!("flows_remcos", stable);
 }
+
+/// The UDP payloads of a classic little-endian pcap of Ethernet/IPv4/UDP export traffic.
+fn export_datagrams(pcap: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut rest = &pcap[24..];
+    while rest.len() >= 16 {
+        let caplen = u32::from_le_bytes([rest[8], rest[9], rest[10], rest[11]]) as usize;
+        let frame = &rest[16..16 + caplen];
+        let udp_at = 14 + usize::from(frame[14] & 0x0f) * 4;
+        out.push(frame[udp_at + 8..].to_vec());
+        rest = &rest[16 + caplen..];
+    }
+    out
+}
+
+#[test]
+fn collect_decodes_live_netflow_and_finds_the_beacon() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let pcap = std::fs::read(shared().join("net/netflow/netflow_v9_cc1.pcap")).unwrap();
+    let datagrams = export_datagrams(&pcap);
+    assert_eq!(datagrams.len(), 20);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unmask"))
+        .args(["collect", "--listen", "127.0.0.1:0", "--json"])
+        .args(["--datagrams", "20", "--duration", "120"])
+        .args(["--internal", "147.32.0.0/16"])
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run unmask collect");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    let addr = first
+        .split("udp://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address announced: {first}"))
+        .to_string();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for d in &datagrams {
+        sock.send_to(d, &addr).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{rest}");
+    assert!(
+        rest.contains(&format!(
+            "Rows: 594 read, 594 used, 0 rejected from udp://{addr}"
+        )),
+        "{rest}"
+    );
+    let rows = json_lines(&String::from_utf8_lossy(&out.stdout));
+    let beacon = rows
+        .iter()
+        .find(|r| r["kind"] == "beacon" && r["dst"] == "141.193.213.21")
+        .unwrap_or_else(|| panic!("no beacon in {rows:?}"));
+    assert_eq!(beacon["src"], "147.32.80.37");
+    assert!(beacon["score"].as_f64().unwrap() >= 0.95, "{beacon}");
+}

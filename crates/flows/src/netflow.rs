@@ -4,6 +4,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::pcap::{decode_packet, for_each_frame};
@@ -766,7 +768,7 @@ pub fn read_netflow_pcap(
 }
 
 /// When a [`UdpCollector`] stops by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CollectLimits {
     /// Stop after this many datagrams.
     pub max_datagrams: Option<u64>,
@@ -774,6 +776,9 @@ pub struct CollectLimits {
     pub idle_timeout: Option<Duration>,
     /// Stop after this long in total.
     pub max_duration: Option<Duration>,
+    /// Stop soon (within the 200 ms receive timeout) after this flag is set, e.g. by a
+    /// Ctrl-C handler, so that held data sets are still reported and the records analysed.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for CollectLimits {
@@ -783,6 +788,7 @@ impl Default for CollectLimits {
             max_datagrams: None,
             idle_timeout: Some(Duration::from_secs(30)),
             max_duration: None,
+            stop: None,
         }
     }
 }
@@ -836,7 +842,12 @@ impl UdpCollector {
         let mut last = Instant::now();
         let mut buf = vec![0u8; 65_536];
         loop {
-            if limits.max_datagrams.is_some_and(|m| self.datagrams >= m) {
+            if limits.max_datagrams.is_some_and(|m| self.datagrams >= m)
+                || limits
+                    .stop
+                    .as_ref()
+                    .is_some_and(|f| f.load(Ordering::Relaxed))
+            {
                 break;
             }
             let now = Instant::now();

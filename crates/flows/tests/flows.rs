@@ -519,6 +519,7 @@ fn collector_decodes_datagrams_and_holds_early_data_sets() {
             max_datagrams: Some(n),
             idle_timeout: Some(Duration::from_secs(5)),
             max_duration: Some(Duration::from_secs(20)),
+            stop: None,
         };
         let mut recs = Vec::new();
         let rep = col.run(&limits, &ReadOptions::default(), &mut |r| recs.push(r));
