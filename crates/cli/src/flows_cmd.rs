@@ -1612,15 +1612,13 @@ mod tests {
     }
 
     /// Runs the pipeline (no screening) over one shared file.
-    fn run_file(rel: &str, internal: &[&str], safelist: &str) -> Option<Report> {
+    fn run_file(rel: &str, internal: &[&str], safelist: &str) -> Report {
         let path = shared().join(rel);
-        if !path.exists() {
-            eprintln!(
-                "skipping: {} not found (set UNMASK_SHARED_DATA)",
-                path.display()
-            );
-            return None;
-        }
+        assert!(
+            path.exists(),
+            "{} not found: the tests read ../shared/data (or set UNMASK_SHARED_DATA)",
+            path.display()
+        );
         let nets = if internal.is_empty() {
             Networks::default()
         } else {
@@ -1636,7 +1634,7 @@ mod tests {
         )
         .unwrap();
         assert!(rep.counts.used > 0);
-        Some(pipe.finish(Some(IpDb::bundled().unwrap()), None))
+        pipe.finish(Some(IpDb::bundled().unwrap()), None)
     }
 
     fn beacon_score_of(rep: &Report, src: &str, dst: &str) -> f64 {
@@ -1649,22 +1647,25 @@ mod tests {
     #[test]
     fn shared_samples_through_the_readers() {
         // `unmask flows ../shared/data/net/zeek/ctu-sme-11-remcos/conn.log.labeled`
-        if let Some(rep) = run_file("net/zeek/ctu-sme-11-remcos/conn.log.labeled", &[], "") {
+        {
+            let rep = run_file("net/zeek/ctu-sme-11-remcos/conn.log.labeled", &[], "");
             let s = beacon_score_of(&rep, "192.168.1.107", "66.63.168.35");
             assert!(s >= 0.95, "remcos {s}");
         }
         // `unmask flows ../shared/data/net/pcap/slips-test-cc-capture-1.pcap --internal 147.32.80.0/24`
-        if let Some(rep) = run_file(
-            "net/pcap/slips-test-cc-capture-1.pcap",
-            &["147.32.80.0/24"],
-            "",
-        ) {
+        {
+            let rep = run_file(
+                "net/pcap/slips-test-cc-capture-1.pcap",
+                &["147.32.80.0/24"],
+                "",
+            );
             let s = beacon_score_of(&rep, "147.32.80.37", "141.193.213.21");
             assert!(s >= 0.95, "curl beacon {s}");
         }
         // The Mirai-style scan: no scanned destination is a beacon; its only periodic contacts
         // are four NTP servers, which the example safelist (`port 123`) removes.
-        if let Some(rep) = run_file("net/pcap/slips-test7-malicious.pcap", &[], "") {
+        {
+            let rep = run_file("net/pcap/slips-test7-malicious.pcap", &[], "");
             for f in rep
                 .findings
                 .iter()
@@ -1674,7 +1675,8 @@ mod tests {
             }
         }
         let safelist = include_str!("../../../data/net/safelist.example.txt");
-        if let Some(rep) = run_file("net/pcap/slips-test7-malicious.pcap", &[], safelist) {
+        {
+            let rep = run_file("net/pcap/slips-test7-malicious.pcap", &[], safelist);
             let beacons: Vec<&Finding> = rep
                 .findings
                 .iter()
@@ -1772,9 +1774,7 @@ mod tests {
     #[test]
     fn parquet_out_gets_every_record() {
         let path = shared().join("net/zeek/ctu-sme-11-remcos/conn.log.labeled");
-        if !path.exists() {
-            return;
-        }
+        assert!(path.exists(), "{} not found", path.display());
         let dir = std::env::temp_dir().join(format!("unmask-flows-pq-{}", std::process::id()));
         let mut w = unmask_parquet::FlowParquetWriter::create(
             &dir,

@@ -371,13 +371,11 @@ fn pcap_tcp_conns(path: &std::path::Path) -> Vec<(IpAddr, IpAddr, Observation)> 
 #[test]
 fn shared_samples() {
     let net = shared().join("net");
-    if !net.exists() {
-        eprintln!(
-            "skipping: {} not found (set UNMASK_SHARED_DATA)",
-            net.display()
-        );
-        return;
-    }
+    assert!(
+        net.exists(),
+        "{} not found: the tests read ../shared/data (or set UNMASK_SHARED_DATA)",
+        net.display()
+    );
     // CTU-SME-11: 192.168.1.107 calls its Remcos C2 66.63.168.35:5888 about every 2 s; the C2
     // rejects every attempt (REJ), so the pair is scored on its attempts.
     let remcos = analyse(&zeek_conn(
