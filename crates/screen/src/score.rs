@@ -47,6 +47,13 @@ fn calibrate(raw: f64) -> f64 {
 /// fraction of the name's weight before the query is taken to name another party.
 const EXTRA_RATIO: f64 = 0.5;
 
+/// Particles that join a given name to a patronym ("X bin Y": X, child of Y).
+const PATRONYMIC: [&str; 6] = ["bin", "ibn", "bint", "binti", "ben", "bte"];
+
+/// What swapping the given name and the patronym costs: enough to fall under the threshold
+/// when every word agrees otherwise.
+const PATRONYM_PEN: f64 = 0.3;
+
 /// Similarity given to two words that differ in spelling but share a phonetic key.
 const PHONETIC_SIM: f64 = 0.55;
 
@@ -406,6 +413,44 @@ pub(crate) fn score_weighted(
         }
         align -= order_pen;
     }
+    // "X bin Y" names X, child of Y: a name that appears before the patronymic particle on one
+    // side and after it on the other names another person ("Salman bin Muhammad" is not
+    // "Muhammad bin Salman"), however the other words agree.
+    let mut patronym_pen = 0.0;
+    let mut patronym_detail = String::from("none");
+    if person {
+        let pivot = |toks: &[&Token]| {
+            // Only between two names: a leading or trailing "bin" is a garbled order.
+            toks.iter()
+                .position(|t| PATRONYMIC.contains(&t.text.as_str()))
+                .filter(|&k| k > 0 && k + 1 < toks.len())
+        };
+        // Chains ("X ben Y ben Z") must have as many links on both sides to be compared.
+        let links = |toks: &[&Token]| {
+            toks.iter()
+                .filter(|t| PATRONYMIC.contains(&t.text.as_str()))
+                .count()
+        };
+        if let (Some(pq), Some(pc), true) = (pivot(&qt), pivot(&ct), links(&qt) == links(&ct)) {
+            let crossed: Vec<String> = aligned
+                .iter()
+                .filter(|&&(sim, i, j, _)| {
+                    sim >= 0.7 && qt[i].kind == TokenKind::Word && ((i < pq) != (j < pc))
+                })
+                .map(|&(_, i, j, _)| format!("{} ~ {}", qt[i].text, ct[j].text))
+                .collect();
+            if !crossed.is_empty() {
+                patronym_pen = PATRONYM_PEN;
+                align -= patronym_pen;
+                patronym_detail = format!(
+                    "given name and patronym swapped across {}/{}: {}",
+                    qt[pq].text,
+                    ct[pc].text,
+                    crossed.join(", ")
+                );
+            }
+        }
+    }
     // A name must agree on something distinctive, not only on descriptors and particles.
     let q_distinct = qt.iter().any(|t| t.kind.is_distinctive());
     let distinct_hit = aligned.iter().any(|&(s, i, j, via)| {
@@ -514,6 +559,7 @@ pub(crate) fn score_weighted(
         ),
         Feature::new("shape", dice, format!("weighted overlap {}; {shape}", fmt2(dice))),
         Feature::new("extra_words", -extra_pen, extra_detail),
+        Feature::new("patronym", -patronym_pen, patronym_detail),
         Feature::new(
             "word_order",
             -order_pen,

@@ -257,8 +257,40 @@ fn name_pair_bench_beats_logic_v2() {
         .collect();
     assert_eq!(cases.len(), 826);
     let (_, c) = evaluate_pairs(&cases, unmask_screen::DEFAULT_THRESHOLD);
-    assert!(c.f1() >= 0.845, "F1 {:.3} ({c:?})", c.f1());
-    assert!(c.precision() >= 0.87, "precision {:.3}", c.precision());
+    assert!(c.f1() >= 0.855, "F1 {:.3} ({c:?})", c.f1());
+    assert!(c.precision() >= 0.89, "precision {:.3}", c.precision());
+}
+
+#[test]
+fn patronyms_keep_their_side_of_bin() {
+    let t = unmask_screen::DEFAULT_THRESHOLD;
+    for (a, b, same) in [
+        // Given name and patronym swapped: another person.
+        (
+            "SALMAN BIN MUHAMMAD AL-RAWI",
+            "MUHAMMAD BIN SALMAN AL-RAWI",
+            false,
+        ),
+        (
+            "AHMAD BIN HASAN AL-UBAIDI",
+            "HASAN BIN AHMAD AL-UBAIDI",
+            false,
+        ),
+        // A leading or trailing "bin" is a garbled order, not a swap.
+        ("bin Salman Mohammed", "Mohammed bin Salman", true),
+        ("Mohammed bin Salman", "Mohammed bin Salman", true),
+    ] {
+        let s = score_names(a, b, NameKind::Person);
+        assert_eq!(s.score >= t, same, "{a} | {b}: {s:?}");
+    }
+    // Chains of unequal length ("been" misspelt) are not compared link by link.
+    let s = score_names(
+        "TAREK BEEN HABIB BEN AL-TOUMI AL-MAAROUFI",
+        "TAREK BEN HABIB BEN AL-TOUMI AL-MAAROUFI",
+        NameKind::Person,
+    );
+    let f = s.features.iter().find(|f| f.name == "patronym").unwrap();
+    assert_eq!(f.value, 0.0, "{f:?}");
 }
 
 #[test]
