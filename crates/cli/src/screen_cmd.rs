@@ -61,38 +61,67 @@ fn read_rows(path: &PathBuf, column: &str) -> anyhow::Result<Vec<Row>> {
                     .eq_ignore_ascii_case(column)
             })
             .with_context(|| format!("{}: no column {column:?} in the header", path.display()))?;
+        let label = path.display();
         for rec in rd.byte_records() {
             rows.push(match rec {
-                Err(e) => Err(format!("unreadable CSV row: {e}")),
-                Ok(r) => check_row(r.get(col).unwrap_or_default()),
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    Err(format!("{label}:{line}: unreadable CSV row: {e}"))
+                }
+                Ok(r) => {
+                    let line = r.position().map_or(0, |p| p.line());
+                    check_row(r.get(col).unwrap_or_default())
+                        .map_err(|e| format!("{label}:{line}: {e}"))
+                }
             });
         }
     } else {
         let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
         if !text.is_empty() {
-            for line in text.split(|&b| b == b'\n') {
-                rows.push(check_row(line.strip_suffix(b"\r").unwrap_or(line)));
+            for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+                rows.push(
+                    check_row(line.strip_suffix(b"\r").unwrap_or(line))
+                        .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1)),
+                );
             }
         }
     }
     Ok(rows)
 }
 
+/// The start of a rejected value, escaped, for the message.
+fn shown(b: &[u8]) -> String {
+    let mut s = b[..b.len().min(60)].escape_ascii().to_string();
+    if b.len() > 60 {
+        s.push('…');
+    }
+    s
+}
+
 fn check_row(b: &[u8]) -> Row {
-    let s =
-        std::str::from_utf8(b).map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    let s = std::str::from_utf8(b).map_err(|e| {
+        format!(
+            "invalid UTF-8 at byte {} (value: \"{}\")",
+            e.valid_up_to(),
+            shown(b)
+        )
+    })?;
     let s = s.trim();
     if s.is_empty() {
         return Err("empty name".into());
     }
     if s.len() > MAX_ROW_BYTES {
         return Err(format!(
-            "name too long ({} bytes, at most {MAX_ROW_BYTES})",
-            s.len()
+            "name too long ({} bytes, at most {MAX_ROW_BYTES}; value: \"{}\")",
+            s.len(),
+            shown(s.as_bytes())
         ));
     }
     if s.chars().all(|c| c.is_control() || c.is_whitespace()) {
-        return Err("name has only control characters".into());
+        return Err(format!(
+            "name has only control characters (value: \"{}\")",
+            shown(s.as_bytes())
+        ));
     }
     Ok(s.to_string())
 }
@@ -223,7 +252,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     );
     let rows: Vec<Row> = match &args.input {
         Some(p) => read_rows(p, &args.column)?,
-        None => args.names.iter().map(|n| check_row(n.as_bytes())).collect(),
+        None => args
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| check_row(n.as_bytes()).map_err(|e| format!("name {}: {e}", i + 1)))
+            .collect(),
     };
     anyhow::ensure!(
         !rows.is_empty() || args.input.is_some(),
@@ -258,6 +292,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     )?;
                 } else {
                     writeln!(out, "(row {row_no} rejected: {reason})")?;
+                }
+                if let Some(b) = &bar {
+                    b.suspend(|| eprintln!("unmask: {reason}"));
+                } else if args.json {
+                    eprintln!("unmask: {reason}");
                 }
             }
             Ok(name) => {

@@ -194,11 +194,13 @@ fn screen_batch_keeps_one_line_per_row_in_order() {
     let rows = json_lines(&out.stdout);
     assert_eq!(rows.len(), 6, "{}", out.stdout);
     assert_eq!(rows[0]["matches"][0]["entity_id"], "curated:huawei");
+    // The error names the file, its line and the value.
+    let err = rows[2]["error"].as_str().unwrap();
     assert!(
-        rows[2]["error"].as_str().unwrap().contains("UTF-8"),
-        "{}",
-        rows[2]
+        err.contains("vendors.csv:4: invalid UTF-8") && err.contains(r"\xff\xfe broken"),
+        "{err}"
     );
+    assert!(out.stderr.contains(err), "{}", out.stderr);
     assert_eq!(rows[3]["matches"].as_array().unwrap().len(), 0);
     assert_eq!(rows[5]["matches"][0]["entity_id"], "curated:ezviz");
     assert!(out.stderr.contains("6 read"), "{}", out.stderr);
