@@ -20,13 +20,18 @@ const MAX_LINE: usize = 4 * 1024 * 1024;
 
 impl<R: Read> Lines<R> {
     pub fn new(r: R) -> Self {
+        Self::after(r, 0)
+    }
+
+    /// A splitter whose first line is numbered `line_no + 1`.
+    pub fn after(r: R, line_no: u64) -> Self {
         Lines {
             r,
             buf: vec![0; INITIAL_BUF],
             start: 0,
             end: 0,
             eof: false,
-            line_no: 0,
+            line_no,
         }
     }
 
@@ -83,6 +88,21 @@ impl<R: Read> Lines<R> {
                 }
             }
         }
+    }
+}
+
+/// Calls `f` with each `\n`-terminated line of `block` (without the `\n` or a trailing `\r`,
+/// as [`Lines`] gives them); bytes after the last `\n` are ignored.
+#[inline(always)]
+pub(crate) fn for_lines(block: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut s = 0;
+    for p in memchr::memchr_iter(b'\n', block) {
+        let mut line = &block[s..p];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        f(line);
+        s = p + 1;
     }
 }
 
