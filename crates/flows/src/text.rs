@@ -119,6 +119,8 @@ pub(crate) fn find_seps(line: &[u8], sep: u8, cuts: &mut Vec<usize>) {
 pub(crate) const MAX_SEPS: usize = 255;
 /// Headroom of [`find_seps_arr`]'s fast loop (up to eight separators per word).
 pub(crate) const SEP_SLACK: usize = 8;
+// Indexes masked with 0xff stay inside the separator arrays.
+const _: () = assert!(MAX_SEPS + SEP_SLACK > 0xff);
 
 /// Like [`find_seps`] into a fixed array; returns how many separators the line has, which
 /// may exceed [`MAX_SEPS`] (only the first ones are stored then).
@@ -134,6 +136,20 @@ pub(crate) fn find_seps_arr(line: &[u8], sep: u8, cuts: &mut [u32; MAX_SEPS + SE
     let mut chunks = line.chunks_exact(8);
     let mut base = 0u32;
     let mut n = 0usize;
+    if line.len() <= MAX_SEPS {
+        // Fewer bytes than slots: no separator can overflow `cuts`, no check per word.
+        for c in &mut chunks {
+            let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ pat;
+            let mut m = !(((x & LO).wrapping_add(LO)) | x | LO);
+            while m != 0 {
+                // n < line.len() <= 255: the mask only drops the bounds check.
+                cuts[n & 0xff] = base + m.trailing_zeros() / 8;
+                n += 1;
+                m &= m - 1;
+            }
+            base += 8;
+        }
+    }
     for c in &mut chunks {
         let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ pat;
         // High bit set exactly in the bytes of x that are zero.

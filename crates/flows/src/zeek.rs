@@ -333,7 +333,8 @@ impl Tsv {
         }
         let row = Row {
             line,
-            cuts: &cuts[..nseps],
+            cuts,
+            ncuts: nseps,
             seplen,
             idx: &lay.idx,
             unset: &lay.unset,
@@ -646,7 +647,9 @@ type FieldErr<'a> = (usize, &'a [u8], &'static str);
 /// The column values of one row, found by the separator positions.
 struct Row<'a, 'c> {
     line: &'a [u8],
-    cuts: &'c [u32],
+    /// Separator positions; the first `ncuts` (at most [`MAX_SEPS`]) are this row's.
+    cuts: &'c [u32; MAX_SEPS + SEP_SLACK],
+    ncuts: usize,
     seplen: usize,
     idx: &'c [usize; NF],
     unset: &'c [u8],
@@ -664,10 +667,12 @@ impl<'a> Row<'a, '_> {
         let s = if i == 0 {
             0
         } else {
-            self.cuts[i - 1] as usize + self.seplen
+            // i <= ncuts <= MAX_SEPS (rows with fewer columns than #fields are rejected
+            // before): the masks only drop the bounds checks.
+            self.cuts[(i - 1) & 0xff] as usize + self.seplen
         };
-        let e = if i < self.cuts.len() {
-            self.cuts[i] as usize
+        let e = if i < self.ncuts {
+            self.cuts[i & 0xff] as usize
         } else {
             self.line.len()
         };
