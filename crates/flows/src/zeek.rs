@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::net::IpAddr;
 use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::OnceLock;
 use std::thread::Scope;
 
 use serde_json::Value;
@@ -195,10 +196,15 @@ pub fn read_zeek_tsv(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(FlowRecord),
 ) -> ReadReport {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Asked once: it reads cgroup files, and the fuzz targets call this in a loop.
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let workers = if cores > 1 { cores.min(MAX_WORKERS) } else { 0 };
     read_tsv_blocks(input, file, opts, sink, BLOCK, workers)
 }
+
+/// The first block's size: a small input is read without a 1 MiB buffer.
+const FIRST_BLOCK: usize = 64 * 1024;
 
 /// Bytes of input handed to a parsing thread at a time.
 const BLOCK: usize = 1 << 20;
@@ -415,6 +421,8 @@ struct Workers {
     spare_recs: Vec<Vec<FlowRecord>>,
     /// Lines delivered so far: where the next block's line numbers start.
     line_no: u64,
+    /// No thread could be started.
+    no_threads: bool,
 }
 
 impl Workers {
@@ -427,6 +435,7 @@ impl Workers {
             spare_bufs: Vec::new(),
             spare_recs: Vec::new(),
             line_no: 0,
+            no_threads: false,
         }
     }
 
@@ -444,7 +453,14 @@ impl Workers {
         for _ in 0..n {
             let (jtx, jrx) = channel();
             let (rtx, rrx) = channel();
-            s.spawn(move || parse_blocks(file, opts, jrx, rtx));
+            let t = std::thread::Builder::new().name("zeek-tsv".into());
+            // Without threads (none could be made) the blocks are read on this one.
+            if t.spawn_scoped(s, move || parse_blocks(file, opts, jrx, rtx))
+                .is_err()
+            {
+                self.no_threads = self.jobs.is_empty();
+                break;
+            }
             self.jobs.push(jtx);
             self.results.push(rrx);
         }
@@ -531,12 +547,12 @@ fn read_tsv_blocks(
     }
     std::thread::scope(|s| {
         let mut w = Workers::new();
-        let mut buf = vec![0u8; block];
+        let mut buf = vec![0u8; block.min(FIRST_BLOCK)];
         let mut filled = 0usize;
         loop {
             let mut eof = false;
             let mut err = None;
-            while filled < block {
+            while filled < buf.len() {
                 match input.read(&mut buf[filled..]) {
                     Ok(0) => {
                         eof = true;
@@ -551,7 +567,11 @@ fn read_tsv_blocks(
                 }
             }
             let end = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |p| p + 1);
-            if end == 0 && filled == block {
+            if end == 0 && filled == buf.len() {
+                if buf.len() < block {
+                    buf.resize(block, 0);
+                    continue;
+                }
                 // A line longer than a block: the line splitter takes the rest.
                 w.drain(&mut ctx);
                 let rest = io::Cursor::new(&buf[..filled]).chain(&mut input);
@@ -560,17 +580,17 @@ fn read_tsv_blocks(
             }
             if end > 0 {
                 // The whole lines go on; the partial last one starts the next block.
-                let mut next = w.spare_bufs.pop().unwrap_or_else(|| vec![0u8; block]);
+                let mut next = w.spare_bufs.pop().unwrap_or_default();
+                next.resize(block.max(next.len()), 0);
                 next[..filled - end].copy_from_slice(&buf[end..filled]);
                 let full = std::mem::replace(&mut buf, next);
                 filled -= end;
+                let plain = st.rows_stateless() && !has_header(&full[..end]);
                 // A small input read at once is not worth a thread.
-                let parallel =
-                    (!eof || w.started()) && st.rows_stateless() && !has_header(&full[..end]);
-                if parallel {
-                    if !w.started() {
-                        w.start(s, workers, file, opts);
-                    }
+                if plain && !w.started() && workers > 0 && !eof && !w.no_threads {
+                    w.start(s, workers, file, opts);
+                }
+                if plain && w.started() {
                     w.send(&mut ctx, full, end, &st.lay);
                 } else {
                     w.drain(&mut ctx);
@@ -1022,7 +1042,7 @@ mod tests {
     /// The threaded block reader gives exactly what the line-by-line reader gives.
     fn same_as_lines(data: &[u8], chunk: usize, fail_at: Option<usize>) {
         let want = read_with(data, chunk, fail_at, BLOCK, 0);
-        for block in [40, 300, 4096] {
+        for block in [40, 300, 4096, BLOCK] {
             let got = read_with(data, chunk, fail_at, block, 2);
             assert!(
                 got == want,
@@ -1090,6 +1110,11 @@ mod tests {
         long.extend(std::iter::repeat_n(b'\t', 10_000));
         long.extend_from_slice(&all[all.len() / 2..]);
         same_as_lines(&long, 1 << 16, None);
+        // A first line longer than the first block.
+        let mut first_long = vec![b'x'; 100_000];
+        first_long.push(b'\n');
+        first_long.extend_from_slice(&all);
+        same_as_lines(&first_long, 1 << 16, None);
     }
 
     proptest! {
