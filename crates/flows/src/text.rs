@@ -20,13 +20,18 @@ const MAX_LINE: usize = 4 * 1024 * 1024;
 
 impl<R: Read> Lines<R> {
     pub fn new(r: R) -> Self {
+        Self::after(r, 0)
+    }
+
+    /// A splitter whose first line is numbered `line_no + 1`.
+    pub fn after(r: R, line_no: u64) -> Self {
         Lines {
             r,
             buf: vec![0; INITIAL_BUF],
             start: 0,
             end: 0,
             eof: false,
-            line_no: 0,
+            line_no,
         }
     }
 
@@ -86,6 +91,21 @@ impl<R: Read> Lines<R> {
     }
 }
 
+/// Calls `f` with each `\n`-terminated line of `block` (without the `\n` or a trailing `\r`,
+/// as [`Lines`] gives them); bytes after the last `\n` are ignored.
+#[inline(always)]
+pub(crate) fn for_lines(block: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut s = 0;
+    for p in memchr::memchr_iter(b'\n', block) {
+        let mut line = &block[s..p];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        f(line);
+        s = p + 1;
+    }
+}
+
 /// Appends to `cuts` the position of every `sep` byte in `line`, eight bytes at a time (SWAR:
 /// much faster than a SIMD search restarted for every short field).
 #[cfg(test)]
@@ -99,6 +119,8 @@ pub(crate) fn find_seps(line: &[u8], sep: u8, cuts: &mut Vec<usize>) {
 pub(crate) const MAX_SEPS: usize = 255;
 /// Headroom of [`find_seps_arr`]'s fast loop (up to eight separators per word).
 pub(crate) const SEP_SLACK: usize = 8;
+// Indexes masked with 0xff stay inside the separator arrays.
+const _: () = assert!(MAX_SEPS + SEP_SLACK > 0xff);
 
 /// Like [`find_seps`] into a fixed array; returns how many separators the line has, which
 /// may exceed [`MAX_SEPS`] (only the first ones are stored then).
@@ -114,6 +136,20 @@ pub(crate) fn find_seps_arr(line: &[u8], sep: u8, cuts: &mut [u32; MAX_SEPS + SE
     let mut chunks = line.chunks_exact(8);
     let mut base = 0u32;
     let mut n = 0usize;
+    if line.len() <= MAX_SEPS {
+        // Fewer bytes than slots: no separator can overflow `cuts`, no check per word.
+        for c in &mut chunks {
+            let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ pat;
+            let mut m = !(((x & LO).wrapping_add(LO)) | x | LO);
+            while m != 0 {
+                // n < line.len() <= 255: the mask only drops the bounds check.
+                cuts[n & 0xff] = base + m.trailing_zeros() / 8;
+                n += 1;
+                m &= m - 1;
+            }
+            base += 8;
+        }
+    }
     for c in &mut chunks {
         let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ pat;
         // High bit set exactly in the bytes of x that are zero.

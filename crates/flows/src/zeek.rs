@@ -1,13 +1,17 @@
 //! Zeek conn.log readers: the tab-separated form driven by its header lines, and JSON.
 
-use std::io::Read;
+use std::collections::VecDeque;
+use std::io::{self, Read};
 use std::net::IpAddr;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::OnceLock;
+use std::thread::Scope;
 
 use serde_json::Value;
 
 use crate::text::{
-    find_seps_arr, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
-    parse_u64_at, Lines, MAX_SEPS, SEP_SLACK,
+    find_seps_arr, for_lines, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
+    parse_u64, parse_u64_at, Lines, MAX_SEPS, SEP_SLACK,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -71,6 +75,7 @@ const DEFAULT_FIELDS: &[&str] = &[
     "tunnel_parents",
 ];
 
+#[derive(Clone)]
 struct Layout {
     sep: Vec<u8>,
     unset: Vec<u8>,
@@ -182,39 +187,95 @@ fn proto_number(name: &[u8], v6: bool) -> Option<u8> {
 /// concatenated). Rows cut short are rejected with a diagnostic. Logs whose `#path` is not a
 /// connection log are skipped. A file without `#fields` is read with Zeek's default conn
 /// columns if its rows fit them, else every row is rejected.
+///
+/// An input larger than a block (1 MiB) is parsed on up to as many threads as there are
+/// cores while this thread reads ahead; `sink` is still called on this thread, in file order.
 pub fn read_zeek_tsv(
     input: impl Read,
     file: &str,
     opts: &ReadOptions,
     sink: &mut dyn FnMut(FlowRecord),
 ) -> ReadReport {
-    let mut ctx = Ctx::new(file, opts, sink);
-    let mut lines = Lines::new(input);
-    let mut lay = Layout::new();
-    let mut cuts = [0u32; MAX_SEPS + SEP_SLACK];
-    let mut cuts_multi: Vec<u32> = Vec::new();
-    let mut warned_headerless = false;
-    let mut headerless_rejects = 0u64;
-    loop {
-        let (no, line, cut) = match lines.next_line() {
-            Ok(Some(x)) => x,
-            Ok(None) => break,
-            Err(e) => {
-                ctx.diag(0, b"", format!("read error, rest of file ignored: {e}"));
-                break;
+    // Asked once: it reads cgroup files, and the fuzz targets call this in a loop.
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let workers = if cores > 1 { cores.min(MAX_WORKERS) } else { 0 };
+    read_tsv_blocks(input, file, opts, sink, BLOCK, workers)
+}
+
+/// The first block's size: a small input is read without a 1 MiB buffer.
+const FIRST_BLOCK: usize = 64 * 1024;
+
+/// Bytes of input handed to a parsing thread at a time.
+const BLOCK: usize = 1 << 20;
+/// Most parsing threads of one read.
+const MAX_WORKERS: usize = 8;
+/// Blocks queued or being parsed per thread: enough to keep each busy, and memory bounded.
+const IN_FLIGHT: usize = 2;
+
+/// What a TSV read carries from line to line: the header's layout and the header-less guess.
+struct Tsv {
+    lay: Layout,
+    cuts: [u32; MAX_SEPS + SEP_SLACK],
+    cuts_multi: Vec<u32>,
+    warned_headerless: bool,
+    headerless_rejects: u64,
+}
+
+impl Tsv {
+    fn new(lay: Layout) -> Self {
+        Tsv {
+            lay,
+            cuts: [0; MAX_SEPS + SEP_SLACK],
+            cuts_multi: Vec::new(),
+            warned_headerless: false,
+            headerless_rejects: 0,
+        }
+    }
+
+    /// Whether data rows leave the state as it is, so that a copy of the layout can parse
+    /// them elsewhere (a file without `#fields` has its columns guessed from its first row).
+    fn rows_stateless(&self) -> bool {
+        self.lay.have_fields || self.lay.other_path.is_some()
+    }
+
+    /// Reads the rest of the input line by line.
+    fn lines<R: Read>(&mut self, ctx: &mut Ctx<'_>, mut lines: Lines<R>) {
+        loop {
+            match lines.next_line() {
+                Ok(Some((no, line, cut))) => self.line(ctx, no, line, cut, None),
+                Ok(None) => break,
+                Err(e) => {
+                    ctx.diag(0, b"", format!("read error, rest of file ignored: {e}"));
+                    break;
+                }
             }
-        };
+        }
+    }
+
+    /// Reads a block of whole lines, the first numbered `no + 1`; `no` ends at the last.
+    fn block(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
+        for_lines(block, |line| {
+            *no += 1;
+            self.line(ctx, *no, line, false, None);
+        });
+    }
+
+    /// One line; `seps` is its separator count when `cuts` already holds them.
+    #[inline(always)]
+    fn line(&mut self, ctx: &mut Ctx<'_>, no: u64, line: &[u8], cut: bool, seps: Option<usize>) {
+        let lay = &mut self.lay;
         if line.is_empty() {
-            continue;
+            return;
         }
         if line[0] == b'#' {
-            header_line(&mut ctx, &mut lay, no, line);
-            continue;
+            header_line(ctx, lay, no, line);
+            return;
         }
         ctx.report.counts.read += 1;
         if lay.other_path.is_some() {
             ctx.report.skipped += 1;
-            continue;
+            return;
         }
         if !lay.have_fields {
             let nf = memchr::memchr_iter(b'\t', line).count() + 1;
@@ -227,29 +288,33 @@ pub fn read_zeek_tsv(
                     "no #fields header: assuming Zeek's default conn.log columns",
                 );
             } else {
-                headerless_rejects += 1;
+                self.headerless_rejects += 1;
                 ctx.report.counts.rejected += 1;
-                if !warned_headerless {
-                    warned_headerless = true;
+                if !self.warned_headerless {
+                    self.warned_headerless = true;
                     ctx.diag(
                         no,
                         line,
                         "not a Zeek conn.log: no #fields header before this row and it does not fit the default conn columns",
                     );
                 }
-                continue;
+                return;
             }
         }
         // Split on the separator eight bytes at a time, no allocation.
+        let cuts = &mut self.cuts;
         let seplen = lay.sep.len();
-        let nseps = if seplen == 1 {
-            find_seps_arr(line, lay.sep[0], &mut cuts)
+        let nseps = if let Some(n) = seps {
+            n
+        } else if seplen == 1 {
+            find_seps_arr(line, lay.sep[0], cuts)
         } else {
-            cuts_multi.clear();
-            cuts_multi.extend(memchr::memmem::find_iter(line, &lay.sep[..]).map(|p| p as u32));
-            let n = cuts_multi.len().min(MAX_SEPS);
-            cuts[..n].copy_from_slice(&cuts_multi[..n]);
-            cuts_multi.len()
+            let multi = &mut self.cuts_multi;
+            multi.clear();
+            multi.extend(memchr::memmem::find_iter(line, &lay.sep[..]).map(|p| p as u32));
+            let n = multi.len().min(MAX_SEPS);
+            cuts[..n].copy_from_slice(&multi[..n]);
+            multi.len()
         };
         let nf = nseps + 1;
         if nseps > MAX_SEPS {
@@ -258,7 +323,7 @@ pub fn read_zeek_tsv(
                 line,
                 format!("row has {nf} columns, more than {MAX_SEPS} supported"),
             );
-            continue;
+            return;
         }
         if nf < lay.nfields {
             let why = if cut {
@@ -270,11 +335,12 @@ pub fn read_zeek_tsv(
                 format!("row has {nf} of the {} columns in #fields", lay.nfields)
             };
             ctx.reject(no, line, why);
-            continue;
+            return;
         }
         let row = Row {
             line,
-            cuts: &cuts[..nseps],
+            cuts,
+            ncuts: nseps,
             seplen,
             idx: &lay.idx,
             unset: &lay.unset,
@@ -288,14 +354,262 @@ pub fn read_zeek_tsv(
             }
         }
     }
-    if headerless_rejects > 1 {
-        ctx.diag(
-            0,
-            b"",
-            format!("{headerless_rejects} rows rejected: file has no Zeek #fields header"),
-        );
+
+    fn finish(self, mut ctx: Ctx<'_>) -> ReadReport {
+        if self.headerless_rejects > 1 {
+            ctx.diag(
+                0,
+                b"",
+                format!(
+                    "{} rows rejected: file has no Zeek #fields header",
+                    self.headerless_rejects
+                ),
+            );
+        }
+        ctx.finish(Format::ZeekTsv)
     }
-    ctx.finish(Format::ZeekTsv)
+}
+
+/// A block of whole lines for a parsing thread, with the layout in force.
+struct Job {
+    buf: Vec<u8>,
+    len: usize,
+    lay: Layout,
+    recs: Vec<FlowRecord>,
+}
+
+/// A parsed block: its records, counts and diagnostics (lines numbered from the block's
+/// start), and the buffers back for reuse.
+struct Parsed {
+    buf: Vec<u8>,
+    recs: Vec<FlowRecord>,
+    report: ReadReport,
+    lines: u64,
+}
+
+fn parse_blocks(file: &str, opts: &ReadOptions, jobs: Receiver<Job>, done: Sender<Parsed>) {
+    while let Ok(job) = jobs.recv() {
+        let mut recs = job.recs;
+        let mut st = Tsv::new(job.lay);
+        let mut sink = |r| recs.push(r);
+        let mut ctx = Ctx::new(file, opts, &mut sink);
+        let mut no = 0u64;
+        st.block(&mut ctx, &job.buf[..job.len], &mut no);
+        let report = std::mem::take(&mut ctx.report);
+        drop(ctx);
+        let parsed = Parsed {
+            buf: job.buf,
+            recs,
+            report,
+            lines: no,
+        };
+        if done.send(parsed).is_err() {
+            break;
+        }
+    }
+}
+
+/// The parsing threads of one read and the blocks in flight.
+struct Workers {
+    jobs: Vec<Sender<Job>>,
+    results: Vec<Receiver<Parsed>>,
+    /// The thread of each block in flight, oldest first: each thread parses its blocks in
+    /// order, so taking the oldest block's thread's next result keeps the file order.
+    pending: VecDeque<usize>,
+    next: usize,
+    spare_bufs: Vec<Vec<u8>>,
+    spare_recs: Vec<Vec<FlowRecord>>,
+    /// Lines delivered so far: where the next block's line numbers start.
+    line_no: u64,
+    /// No thread could be started.
+    no_threads: bool,
+}
+
+impl Workers {
+    fn new() -> Self {
+        Workers {
+            jobs: Vec::new(),
+            results: Vec::new(),
+            pending: VecDeque::new(),
+            next: 0,
+            spare_bufs: Vec::new(),
+            spare_recs: Vec::new(),
+            line_no: 0,
+            no_threads: false,
+        }
+    }
+
+    fn started(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    fn start<'s, 'e: 's>(
+        &mut self,
+        s: &'s Scope<'s, 'e>,
+        n: usize,
+        file: &'e str,
+        opts: &'e ReadOptions,
+    ) {
+        for _ in 0..n {
+            let (jtx, jrx) = channel();
+            let (rtx, rrx) = channel();
+            let t = std::thread::Builder::new().name("zeek-tsv".into());
+            // Without threads (none could be made) the blocks are read on this one.
+            if t.spawn_scoped(s, move || parse_blocks(file, opts, jrx, rtx))
+                .is_err()
+            {
+                self.no_threads = self.jobs.is_empty();
+                break;
+            }
+            self.jobs.push(jtx);
+            self.results.push(rrx);
+        }
+    }
+
+    /// Queues a block of whole lines, first handing over the oldest block when enough are in
+    /// flight.
+    fn send(&mut self, ctx: &mut Ctx<'_>, buf: Vec<u8>, len: usize, lay: &Layout) {
+        if self.pending.len() >= self.jobs.len() * IN_FLIGHT {
+            self.take_oldest(ctx);
+        }
+        let job = Job {
+            buf,
+            len,
+            lay: lay.clone(),
+            recs: self.spare_recs.pop().unwrap_or_default(),
+        };
+        // Sending fails only if the thread panicked, which the scope passes on.
+        if self.jobs[self.next].send(job).is_ok() {
+            self.pending.push_back(self.next);
+        }
+        self.next = (self.next + 1) % self.jobs.len();
+    }
+
+    /// Hands the oldest parsed block's records to the sink and adds its counts and
+    /// diagnostics; false when none is in flight.
+    fn take_oldest(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let Some(w) = self.pending.pop_front() else {
+            return false;
+        };
+        // Fails only if the thread panicked, which the scope passes on.
+        let Ok(mut p) = self.results[w].recv() else {
+            return false;
+        };
+        for r in p.recs.drain(..) {
+            (ctx.sink)(r);
+        }
+        let rep = p.report;
+        ctx.report.counts.add(rep.counts);
+        ctx.report.skipped += rep.skipped;
+        ctx.report.diagnostics_dropped += rep.diagnostics_dropped;
+        for mut d in rep.diagnostics {
+            if ctx.report.diagnostics.len() < ctx.max_diags {
+                d.line += self.line_no;
+                ctx.report.diagnostics.push(d);
+            } else {
+                ctx.report.diagnostics_dropped += 1;
+            }
+        }
+        self.line_no += p.lines;
+        self.spare_bufs.push(p.buf);
+        self.spare_recs.push(p.recs);
+        true
+    }
+
+    /// Hands over every block in flight.
+    fn drain(&mut self, ctx: &mut Ctx<'_>) {
+        while self.take_oldest(ctx) {}
+    }
+}
+
+/// Whether a block of whole lines has a `#` line, which changes the layout.
+fn has_header(block: &[u8]) -> bool {
+    memchr::memchr_iter(b'#', block).any(|i| i == 0 || block[i - 1] == b'\n')
+}
+
+/// The TSV reader over blocks of whole lines: blocks without header lines are parsed on
+/// `workers` threads while this one reads ahead, and their records reach the sink in file
+/// order on this thread. Header lines, the header-less guess, the last line and lines longer
+/// than a block are handled here, line by line, exactly as [`Lines`] gives them.
+fn read_tsv_blocks(
+    mut input: impl Read,
+    file: &str,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(FlowRecord),
+    block: usize,
+    workers: usize,
+) -> ReadReport {
+    let mut ctx = Ctx::new(file, opts, sink);
+    let mut st = Tsv::new(Layout::new());
+    if workers == 0 {
+        st.lines(&mut ctx, Lines::new(input));
+        return st.finish(ctx);
+    }
+    std::thread::scope(|s| {
+        let mut w = Workers::new();
+        let mut buf = vec![0u8; block.min(FIRST_BLOCK)];
+        let mut filled = 0usize;
+        loop {
+            let mut eof = false;
+            let mut err = None;
+            while filled < buf.len() {
+                match input.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            }
+            let end = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |p| p + 1);
+            if end == 0 && filled == buf.len() {
+                if buf.len() < block {
+                    buf.resize(block, 0);
+                    continue;
+                }
+                // A line longer than a block: the line splitter takes the rest.
+                w.drain(&mut ctx);
+                let rest = io::Cursor::new(&buf[..filled]).chain(&mut input);
+                st.lines(&mut ctx, Lines::after(rest, w.line_no));
+                return;
+            }
+            if end > 0 {
+                // The whole lines go on; the partial last one starts the next block.
+                let mut next = w.spare_bufs.pop().unwrap_or_default();
+                next.resize(block.max(next.len()), 0);
+                next[..filled - end].copy_from_slice(&buf[end..filled]);
+                let full = std::mem::replace(&mut buf, next);
+                filled -= end;
+                let plain = st.rows_stateless() && !has_header(&full[..end]);
+                // A small input read at once is not worth a thread.
+                if plain && !w.started() && workers > 0 && !eof && !w.no_threads {
+                    w.start(s, workers, file, opts);
+                }
+                if plain && w.started() {
+                    w.send(&mut ctx, full, end, &st.lay);
+                } else {
+                    w.drain(&mut ctx);
+                    st.block(&mut ctx, &full[..end], &mut w.line_no);
+                    w.spare_bufs.push(full);
+                }
+            }
+            if err.is_some() || eof {
+                w.drain(&mut ctx);
+                if let Some(e) = err {
+                    ctx.diag(0, b"", format!("read error, rest of file ignored: {e}"));
+                } else if filled > 0 {
+                    st.line(&mut ctx, w.line_no + 1, &buf[..filled], true, None);
+                }
+                return;
+            }
+        }
+    });
+    st.finish(ctx)
 }
 
 fn header_line(ctx: &mut Ctx<'_>, lay: &mut Layout, no: u64, line: &[u8]) {
@@ -353,7 +667,9 @@ type FieldErr<'a> = (usize, &'a [u8], &'static str);
 /// The column values of one row, found by the separator positions.
 struct Row<'a, 'c> {
     line: &'a [u8],
-    cuts: &'c [u32],
+    /// Separator positions; the first `ncuts` (at most [`MAX_SEPS`]) are this row's.
+    cuts: &'c [u32; MAX_SEPS + SEP_SLACK],
+    ncuts: usize,
     seplen: usize,
     idx: &'c [usize; NF],
     unset: &'c [u8],
@@ -371,10 +687,12 @@ impl<'a> Row<'a, '_> {
         let s = if i == 0 {
             0
         } else {
-            self.cuts[i - 1] as usize + self.seplen
+            // i <= ncuts <= MAX_SEPS (rows with fewer columns than #fields are rejected
+            // before): the masks only drop the bounds checks.
+            self.cuts[(i - 1) & 0xff] as usize + self.seplen
         };
-        let e = if i < self.cuts.len() {
-            self.cuts[i] as usize
+        let e = if i < self.ncuts {
+            self.cuts[i & 0xff] as usize
         } else {
             self.line.len()
         };
@@ -666,4 +984,163 @@ fn json_record(obj: &serde_json::Map<String, Value>) -> Result<FlowRecord, JsonE
             _ => ConnState::Unknown,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::path::{Path, PathBuf};
+
+    /// Reads `data` in `chunk`-byte reads, failing with an error after `fail_at` bytes.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+        fail_at: Option<usize>,
+        pos: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.fail_at.is_some_and(|f| self.pos >= f) {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let lim = self.fail_at.unwrap_or(usize::MAX);
+            let n = out
+                .len()
+                .min(self.chunk)
+                .min(self.data.len() - self.pos)
+                .min(lim - self.pos);
+            out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    fn read_with(
+        data: &[u8],
+        chunk: usize,
+        fail_at: Option<usize>,
+        block: usize,
+        workers: usize,
+    ) -> (Vec<FlowRecord>, ReadReport) {
+        let mut recs = Vec::new();
+        let opts = ReadOptions {
+            max_diagnostics: 50,
+            ..ReadOptions::default()
+        };
+        let input = Trickle {
+            data,
+            chunk,
+            fail_at,
+            pos: 0,
+        };
+        let rep = read_tsv_blocks(input, "f", &opts, &mut |r| recs.push(r), block, workers);
+        (recs, rep)
+    }
+
+    /// The threaded block reader gives exactly what the line-by-line reader gives.
+    fn same_as_lines(data: &[u8], chunk: usize, fail_at: Option<usize>) {
+        let want = read_with(data, chunk, fail_at, BLOCK, 0);
+        for block in [40, 300, 4096, BLOCK] {
+            let got = read_with(data, chunk, fail_at, block, 2);
+            assert!(
+                got == want,
+                "block {block}, reads of {chunk}, fail at {fail_at:?}"
+            );
+        }
+    }
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("data dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_match_lines_on_samples() {
+        let data = std::env::var("UNMASK_SHARED_DATA").map_or_else(
+            |_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+            PathBuf::from,
+        );
+        let mut paths = Vec::new();
+        files(&data.join("net/zeek"), &mut paths);
+        assert!(!paths.is_empty());
+        let mut all = Vec::new();
+        for p in &paths {
+            let mut raw = std::fs::read(p).expect("sample");
+            if raw.starts_with(&[0x1f, 0x8b]) {
+                let mut out = Vec::new();
+                flate2::read::MultiGzDecoder::new(&raw[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+                raw = out;
+            }
+            same_as_lines(&raw, 1 << 16, None);
+            all.extend_from_slice(&raw);
+        }
+        // Logs one after another: headers mid-file, other paths, a truncated end.
+        same_as_lines(&all, 1 << 16, None);
+        same_as_lines(&all, 7, None);
+        same_as_lines(&all, 1 << 16, Some(all.len() / 3));
+        let crlf: Vec<u8> = all
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\n' {
+                    vec![b'\r', b'\n']
+                } else {
+                    vec![b]
+                }
+            })
+            .collect();
+        same_as_lines(&crlf, 1000, None);
+        // Header-less rows, and lines longer than a block.
+        let rows: Vec<u8> = all
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.starts_with(b"#"))
+            .flat_map(|l| l.iter().copied().chain([b'\n']))
+            .collect();
+        same_as_lines(&rows, 1 << 16, None);
+        let mut long = all[..all.len() / 2].to_vec();
+        long.extend(std::iter::repeat_n(b'\t', 10_000));
+        long.extend_from_slice(&all[all.len() / 2..]);
+        same_as_lines(&long, 1 << 16, None);
+        // A first line longer than the first block.
+        let mut first_long = vec![b'x'; 100_000];
+        first_long.push(b'\n');
+        first_long.extend_from_slice(&all);
+        same_as_lines(&first_long, 1 << 16, None);
+    }
+
+    proptest! {
+        #[test]
+        fn blocks_match_lines_on_fragments(
+            parts in proptest::collection::vec(0usize..24, 0..300),
+            chunk in 1usize..64,
+            fail in proptest::option::of(0usize..4000),
+        ) {
+            const FRAGS: [&[u8]; 9] = [
+                b"#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n",
+                b"1.5\t10.0.0.1\t5\t10.0.0.2\t80\ttcp\n",
+                b"2.5\t10.0.0.1\t-\tfe80::1\t80\t6\r\n",
+                b"3\tnot an ip\t5\t10.0.0.2\t80\ttcp\n",
+                b"#path\tdns\n",
+                b"#path\tconn\n",
+                b"\n",
+                b"4.0\t10.0.0.1\t5",
+                b"#separator ,\n",
+            ];
+            // Mostly rows, so that some blocks go to the threads.
+            let data: Vec<u8> = parts
+                .iter()
+                .flat_map(|&i| FRAGS[if i < 9 { i } else { 1 + 2 * (i % 2) }].iter().copied())
+                .collect();
+            same_as_lines(&data, chunk, fail);
+        }
+    }
 }
