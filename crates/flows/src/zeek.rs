@@ -243,7 +243,7 @@ impl Tsv {
     fn lines<R: Read>(&mut self, ctx: &mut Ctx<'_>, mut lines: Lines<R>) {
         loop {
             match lines.next_line() {
-                Ok(Some((no, line, cut))) => self.line(ctx, no, line, cut, None),
+                Ok(Some((no, line, cut))) => self.line(ctx, no, line, cut),
                 Ok(None) => break,
                 Err(e) => {
                     ctx.diag(0, b"", format!("read error, rest of file ignored: {e}"));
@@ -257,13 +257,13 @@ impl Tsv {
     fn block(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
         for_lines(block, |line| {
             *no += 1;
-            self.line(ctx, *no, line, false, None);
+            self.line(ctx, *no, line, false);
         });
     }
 
-    /// One line; `seps` is its separator count when `cuts` already holds them.
+    /// One line; `cut` says it lacked its newline (the input ended mid-line).
     #[inline(always)]
-    fn line(&mut self, ctx: &mut Ctx<'_>, no: u64, line: &[u8], cut: bool, seps: Option<usize>) {
+    fn line(&mut self, ctx: &mut Ctx<'_>, no: u64, line: &[u8], cut: bool) {
         let lay = &mut self.lay;
         if line.is_empty() {
             return;
@@ -304,9 +304,7 @@ impl Tsv {
         // Split on the separator eight bytes at a time, no allocation.
         let cuts = &mut self.cuts;
         let seplen = lay.sep.len();
-        let nseps = if let Some(n) = seps {
-            n
-        } else if seplen == 1 {
+        let nseps = if seplen == 1 {
             find_seps_arr(line, lay.sep[0], cuts)
         } else {
             let multi = &mut self.cuts_multi;
@@ -603,7 +601,7 @@ fn read_tsv_blocks(
                 if let Some(e) = err {
                     ctx.diag(0, b"", format!("read error, rest of file ignored: {e}"));
                 } else if filled > 0 {
-                    st.line(&mut ctx, w.line_no + 1, &buf[..filled], true, None);
+                    st.line(&mut ctx, w.line_no + 1, &buf[..filled], true);
                 }
                 return;
             }
