@@ -201,11 +201,13 @@ fn bad_input_never_panics() {
         "\u{202e}kcetcuN",
         "𝕹𝖚𝖈𝖙𝖊𝖈𝖍",
     ] {
-        let _ = s.screen(&Query::new(q));
+        let ms = s.screen(&Query::new(q));
+        assert!(ms.iter().all(|m| (0.0..=1.0).contains(&m.score)), "{q:?}");
+        // Nothing to match on: no words at all.
+        if q.chars().all(|c| c.is_whitespace() || c.is_control()) {
+            assert!(ms.is_empty(), "{q:?}");
+        }
     }
-    let t = std::time::Instant::now();
-    let _ = s.screen(&Query::new(&long));
-    assert!(t.elapsed().as_millis() < 500);
 }
 
 #[test]

@@ -155,14 +155,9 @@ fn synonyms_and_nicknames_share_classes() {
 }
 
 #[test]
-fn tables_load_fast() {
-    let t = std::time::Instant::now();
+fn tables_load_and_answer() {
+    // (Their load time is part of `unmask bench load`, not a timed test.)
     warm_up();
-    assert!(
-        t.elapsed().as_millis() < 800,
-        "tables took {:?}",
-        t.elapsed()
-    );
     assert!(legal_form("Sp. z o.o.").is_some());
     assert!(legal_form("Nuctech").is_none());
 }
