@@ -322,7 +322,8 @@ pub(crate) fn score_weighted(
         let eligible = if person {
             strong.len() >= 2
         } else {
-            strong.iter().any(|t| t.text.len() >= 5) && short_total >= 0.5
+            // A place alone ("Beijing University") is not what a longer name is known by.
+            strong.iter().any(|t| t.text.len() >= 5 && !t.place) && short_total >= 0.5
         };
         if eligible {
             let boosted = if person {

@@ -164,6 +164,10 @@ fn screening_cases() {
         ("Hikvision Europe", "hikvision"),
         ("Huawei Technologies", "huawei"),
         ("Honor Device", "honor"),
+        // Older romanizations meet pinyin, in Latin and from Han script.
+        ("Qinghua Tongfang", "tsinghua_tongfang"),
+        ("清华同方", "tsinghua_tongfang"),
+        ("Chung Hsing Telecommunication Equipment", "zte"),
     ] {
         check(input, expect);
     }
@@ -261,6 +265,23 @@ fn name_pair_bench_beats_logic_v2() {
     let (_, c) = evaluate_pairs(&cases, unmask_screen::DEFAULT_THRESHOLD);
     assert!(c.f1() >= 0.855, "F1 {:.3} ({c:?})", c.f1());
     assert!(c.precision() >= 0.89, "precision {:.3}", c.precision());
+}
+
+#[test]
+fn a_place_alone_is_not_a_short_form() {
+    let t = unmask_screen::DEFAULT_THRESHOLD;
+    let long = "Northwestern Polytechnical University, Beijing Research Institute";
+    for q in ["Beijing University", "Peking University"] {
+        let s = score_names(q, long, NameKind::Org);
+        assert!(s.score < t, "{q}: {s:?}");
+    }
+    // A distinctive word still makes the short form.
+    let s = score_names(
+        "Hikvision",
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        NameKind::Org,
+    );
+    assert!(s.score >= t, "{s:?}");
 }
 
 #[test]

@@ -52,6 +52,30 @@ const OWN_DOMAINS: &str = "\
 elec: elec, electronic, electronics, elektronik, dian zi
 ";
 
+/// Older romanizations of Chinese names (postal and Wade-Giles) beside their pinyin, so that
+/// 清华 (pinyin "qing hua") meets "Tsinghua" and "Chung Hsing" meets Zhongxing (ZTE). Only
+/// whole words that firms and places still carry; syllables alone are too ambiguous
+/// (Wade-Giles "tung" is dong or tong).
+const OWN_ROMANIZATIONS: &str = "\
+qinghua: tsinghua, tsing hua, qinghua, qing hua
+zhongxing: chunghsing, chung hsing, zhongxing, zhong xing
+zhonghua: chunghwa, chung hwa, chunghua, chung hua, zhonghua, zhong hua
+xinhua: hsinhua, hsin hua, xinhua, xin hua
+beijing: peking, peiping, beijing, bei jing
+nanjing: nanking, nanjing, nan jing
+chongqing: chungking, chongqing, chong qing
+tianjin: tientsin, tianjin, tian jin
+qingdao: tsingtao, qingdao, qing dao
+xiamen: amoy, xiamen, xia men
+sichuan: szechuan, szechwan, sichuan, si chuan
+xinjiang: sinkiang, xinjiang, xin jiang
+guangdong: kwangtung, guangdong, guang dong
+zhejiang: chekiang, zhejiang, zhe jiang
+jiangsu: kiangsu, jiangsu, jiang su
+fujian: fukien, fujian, fu jian
+shandong: shantung, shandong, shan dong
+";
+
 /// Countries (English and a few local names), regions and large Chinese cities and provinces,
 /// folded. They stay ordinary words; only a query that adds one to a name it contains is not
 /// taken to name another party for it ("Hikvision USA", "Shanghai Dahua").
@@ -81,6 +105,8 @@ shenyang jilin heilongjiang harbin yunnan kunming guangxi guizhou hainan xinjian
 gansu ningxia qinghai hong kong hongkong macau macao taipei dongguan foshan zhuhai
 london paris berlin moscow tokyo seoul dubai tehran delhi mumbai istanbul warsaw amsterdam
 zurich geneva frankfurt munich vienna milan madrid brussels
+peking peiping nanking chungking tientsin tsingtao amoy szechuan szechwan sinkiang kwangtung
+chekiang kiangsu fukien shantung
 ";
 
 /// Name particles that weigh little (they are shared by many unrelated names).
@@ -304,6 +330,7 @@ fn build() -> Tables {
     for (own, section) in [
         (OWN_SYMBOLS, SymbolSection::OrgDescriptor),
         (OWN_DOMAINS, SymbolSection::OrgDomain),
+        (OWN_ROMANIZATIONS, SymbolSection::OrgDomain),
     ] {
         for line in own.lines() {
             let Some((name, aliases)) = line.split_once(':') else {
