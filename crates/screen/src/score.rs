@@ -357,18 +357,20 @@ pub(crate) fn score_weighted(
                 align = strict;
                 shape = "the query adds distinctive words to the name".to_string();
             }
-            let words: Vec<String> = extra
-                .iter()
-                .map(|&i| format!("{} (w {})", qt[i].text, fmt2(qw[i])))
-                .collect();
-            extra_detail = format!(
-                "query words the name lacks: [{}], weight {} > {} x name weight {}",
-                words.join(", "),
-                fmt2(extra_w),
-                EXTRA_RATIO,
-                fmt2(c_total)
-            );
-        } else if extra_w > 0.0 {
+            if explain {
+                let words: Vec<String> = extra
+                    .iter()
+                    .map(|&i| format!("{} (w {})", qt[i].text, fmt2(qw[i])))
+                    .collect();
+                extra_detail = format!(
+                    "query words the name lacks: [{}], weight {} > {} x name weight {}",
+                    words.join(", "),
+                    fmt2(extra_w),
+                    EXTRA_RATIO,
+                    fmt2(c_total)
+                );
+            }
+        } else if extra_w > 0.0 && explain {
             extra_detail = format!(
                 "extra query weight {} within {} x name weight {}",
                 fmt2(extra_w),
@@ -433,22 +435,25 @@ pub(crate) fn score_weighted(
                 .count()
         };
         if let (Some(pq), Some(pc), true) = (pivot(&qt), pivot(&ct), links(&qt) == links(&ct)) {
-            let crossed: Vec<String> = aligned
-                .iter()
-                .filter(|&&(sim, i, j, _)| {
+            let crossed = || {
+                aligned.iter().filter(|&&(sim, i, j, _)| {
                     sim >= 0.7 && qt[i].kind == TokenKind::Word && ((i < pq) != (j < pc))
                 })
-                .map(|&(_, i, j, _)| format!("{} ~ {}", qt[i].text, ct[j].text))
-                .collect();
-            if !crossed.is_empty() {
+            };
+            if crossed().next().is_some() {
                 patronym_pen = PATRONYM_PEN;
                 align -= patronym_pen;
-                patronym_detail = format!(
-                    "given name and patronym swapped across {}/{}: {}",
-                    qt[pq].text,
-                    ct[pc].text,
-                    crossed.join(", ")
-                );
+                if explain {
+                    let pairs: Vec<String> = crossed()
+                        .map(|&(_, i, j, _)| format!("{} ~ {}", qt[i].text, ct[j].text))
+                        .collect();
+                    patronym_detail = format!(
+                        "given name and patronym swapped across {}/{}: {}",
+                        qt[pq].text,
+                        ct[pc].text,
+                        pairs.join(", ")
+                    );
+                }
             }
         }
     }
