@@ -10,8 +10,8 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    find_seps_arr, for_lines, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
-    parse_u64, parse_u64_at, Lines, MAX_SEPS, SEP_SLACK,
+    masks64, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64, parse_u64_at,
+    push_starts, split_line, Lines, Starts, MAX_FIELDS, STARTS,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -216,8 +216,7 @@ const IN_FLIGHT: usize = 2;
 /// What a TSV read carries from line to line: the header's layout and the header-less guess.
 struct Tsv {
     lay: Layout,
-    cuts: [u32; MAX_SEPS + SEP_SLACK],
-    cuts_multi: Vec<u32>,
+    starts: Starts,
     warned_headerless: bool,
     headerless_rejects: u64,
 }
@@ -226,8 +225,7 @@ impl Tsv {
     fn new(lay: Layout) -> Self {
         Tsv {
             lay,
-            cuts: [0; MAX_SEPS + SEP_SLACK],
-            cuts_multi: Vec::new(),
+            starts: [0; STARTS],
             warned_headerless: false,
             headerless_rejects: 0,
         }
@@ -254,15 +252,97 @@ impl Tsv {
     }
 
     /// Reads a block of whole lines, the first numbered `no + 1`; `no` ends at the last.
+    /// Separators and newlines are found together, 64 bytes at a time, and data rows are
+    /// parsed where they lie; header lines and rows before `#fields` go through
+    /// [`Tsv::line`]. Bytes after the last `\n` are ignored.
     fn block(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
-        for_lines(block, |line| {
+        let sep = match self.lay.sep[..] {
+            [b] if b != b'\n' => b,
+            _ => return self.block_by_lines(ctx, block, no),
+        };
+        let mut row_start = 0usize;
+        let mut n = 1usize;
+        self.starts[0] = 0;
+        let mut chunks = block.chunks_exact(64);
+        let mut base = 0usize;
+        let mut tail = [0u8; 64];
+        loop {
+            let (mut seps, mut nls) = match chunks.next() {
+                Some(c) => masks64(c.try_into().unwrap_or(&[0; 64]), sep, b'\n'),
+                None => {
+                    let rest = chunks.remainder();
+                    if rest.is_empty() {
+                        break;
+                    }
+                    tail[..rest.len()].copy_from_slice(rest);
+                    let (a, b) = masks64(&tail, sep, b'\n');
+                    let keep = (1u64 << rest.len()) - 1;
+                    chunks = [].chunks_exact(64);
+                    (a & keep, b & keep)
+                }
+            };
+            while nls != 0 {
+                let q = nls.trailing_zeros() as usize;
+                let before = seps & ((1u64 << q) - 1);
+                n = push_starts(&mut self.starts, n, before, base);
+                seps ^= before;
+                let end = base + q;
+                *no += 1;
+                if !self.row_in_block(ctx, *no, block, row_start, end, n, sep) {
+                    // A `#separator` line changed the separator: the masks ahead are of
+                    // the old one.
+                    return self.block_by_lines(ctx, &block[end + 1..], no);
+                }
+                row_start = end + 1;
+                n = 1;
+                self.starts[0] = row_start as u32;
+                nls &= nls - 1;
+            }
+            n = push_starts(&mut self.starts, n, seps, base);
+            base += 64;
+        }
+    }
+
+    /// [`Tsv::block`] one line at a time.
+    fn block_by_lines(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
+        let mut s = 0;
+        for p in memchr::memchr_iter(b'\n', block) {
             *no += 1;
-            self.line(ctx, *no, line, false);
-        });
+            self.line(ctx, *no, trim_cr(&block[s..p]), false);
+            s = p + 1;
+        }
+    }
+
+    /// The row `block[start..end]` (without its `\n`), whose `n` fields start at
+    /// `self.starts`; false when it changed the separator from `sep`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn row_in_block(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        no: u64,
+        block: &[u8],
+        start: usize,
+        end: usize,
+        n: usize,
+        sep: u8,
+    ) -> bool {
+        let line = trim_cr(&block[start..end]);
+        let Some(&first) = line.first() else {
+            return true;
+        };
+        if first == b'#' || !self.lay.have_fields || self.lay.other_path.is_some() {
+            self.line(ctx, no, line, false);
+            return self.lay.sep[..] == [sep];
+        }
+        ctx.report.counts.read += 1;
+        // The last field ends before a trailing `\r` too.
+        self.starts[n & (STARTS - 1)] = (start + line.len() + 1) as u32;
+        fields(ctx, &self.lay, &self.starts, n, block, no, line, false);
+        true
     }
 
     /// One line; `cut` says it lacked its newline (the input ended mid-line).
-    #[inline(always)]
     fn line(&mut self, ctx: &mut Ctx<'_>, no: u64, line: &[u8], cut: bool) {
         let lay = &mut self.lay;
         if line.is_empty() {
@@ -301,56 +381,8 @@ impl Tsv {
                 return;
             }
         }
-        // Split on the separator eight bytes at a time, no allocation.
-        let cuts = &mut self.cuts;
-        let seplen = lay.sep.len();
-        let nseps = if seplen == 1 {
-            find_seps_arr(line, lay.sep[0], cuts)
-        } else {
-            let multi = &mut self.cuts_multi;
-            multi.clear();
-            multi.extend(memchr::memmem::find_iter(line, &lay.sep[..]).map(|p| p as u32));
-            let n = multi.len().min(MAX_SEPS);
-            cuts[..n].copy_from_slice(&multi[..n]);
-            multi.len()
-        };
-        let nf = nseps + 1;
-        if nseps > MAX_SEPS {
-            ctx.reject(
-                no,
-                line,
-                format!("row has {nf} columns, more than {MAX_SEPS} supported"),
-            );
-            return;
-        }
-        if nf < lay.nfields {
-            let why = if cut {
-                format!(
-                    "row cut short at end of file: {nf} of {} columns",
-                    lay.nfields
-                )
-            } else {
-                format!("row has {nf} of the {} columns in #fields", lay.nfields)
-            };
-            ctx.reject(no, line, why);
-            return;
-        }
-        let row = Row {
-            line,
-            cuts,
-            ncuts: nseps,
-            seplen,
-            idx: &lay.idx,
-            unset: &lay.unset,
-            empty: &lay.empty,
-        };
-        match tsv_record(&row) {
-            Ok(rec) => ctx.emit(rec),
-            Err((k, v, why)) => {
-                let v = v.to_vec();
-                ctx.reject(no, &v, format!("{}: {why}", NAMES[k]));
-            }
-        }
+        let n = split_line(line, &lay.sep, &mut self.starts);
+        fields(ctx, lay, &self.starts, n, line, no, line, cut);
     }
 
     fn finish(self, mut ctx: Ctx<'_>) -> ReadReport {
@@ -539,10 +571,6 @@ fn read_tsv_blocks(
 ) -> ReadReport {
     let mut ctx = Ctx::new(file, opts, sink);
     let mut st = Tsv::new(Layout::new());
-    if workers == 0 {
-        st.lines(&mut ctx, Lines::new(input));
-        return st.finish(ctx);
-    }
     std::thread::scope(|s| {
         let mut w = Workers::new();
         let mut buf = vec![0u8; block.min(FIRST_BLOCK)];
@@ -660,41 +688,89 @@ fn header_line(ctx: &mut Ctx<'_>, lay: &mut Layout, no: u64, line: &[u8]) {
     }
 }
 
+fn trim_cr(line: &[u8]) -> &[u8] {
+    match line {
+        [rest @ .., b'\r'] => rest,
+        _ => line,
+    }
+}
+
+/// A data row of `n` fields starting at `starts` in `buf`: checks the column count, then
+/// emits the record or rejects the row naming the column and value.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn fields(
+    ctx: &mut Ctx<'_>,
+    lay: &Layout,
+    starts: &Starts,
+    n: usize,
+    buf: &[u8],
+    no: u64,
+    line: &[u8],
+    cut: bool,
+) {
+    if n > MAX_FIELDS {
+        ctx.reject(
+            no,
+            line,
+            format!("row has {n} columns, more than {MAX_FIELDS} supported"),
+        );
+        return;
+    }
+    if n < lay.nfields {
+        let why = if cut {
+            format!(
+                "row cut short at end of file: {n} of {} columns",
+                lay.nfields
+            )
+        } else {
+            format!("row has {n} of the {} columns in #fields", lay.nfields)
+        };
+        ctx.reject(no, line, why);
+        return;
+    }
+    let row = Row {
+        buf,
+        starts,
+        seplen: lay.sep.len() as u32,
+        idx: &lay.idx,
+        unset: &lay.unset,
+        empty: &lay.empty,
+    };
+    match tsv_record(&row) {
+        Ok(rec) => ctx.emit(rec),
+        Err((k, v, why)) => {
+            let v = v.to_vec();
+            ctx.reject(no, &v, format!("{}: {why}", NAMES[k]));
+        }
+    }
+}
+
 type FieldErr<'a> = (usize, &'a [u8], &'static str);
 
-/// The column values of one row, found by the separator positions.
+/// The column values of one row, found by where its fields start.
 struct Row<'a, 'c> {
-    line: &'a [u8],
-    /// Separator positions; the first `ncuts` (at most [`MAX_SEPS`]) are this row's.
-    cuts: &'c [u32; MAX_SEPS + SEP_SLACK],
-    ncuts: usize,
-    seplen: usize,
+    buf: &'a [u8],
+    /// Field starts in `buf`, one past the last field's end included (see [`Starts`]); the
+    /// row has at least as many fields as `idx` names (shorter rows are rejected before).
+    starts: &'c Starts,
+    seplen: u32,
     idx: &'c [usize; NF],
     unset: &'c [u8],
     empty: &'c [u8],
 }
 
 impl<'a> Row<'a, '_> {
-    /// `(start, end)` in the line of field `k` when present, set and non-empty.
+    /// `(start, end)` in the buffer of field `k` when present, set and non-empty.
     #[inline(always)]
     fn span(&self, k: usize) -> Option<(usize, usize)> {
         let i = self.idx[k];
         if i == ABSENT {
             return None;
         }
-        let s = if i == 0 {
-            0
-        } else {
-            // i <= ncuts <= MAX_SEPS (rows with fewer columns than #fields are rejected
-            // before): the masks only drop the bounds checks.
-            self.cuts[(i - 1) & 0xff] as usize + self.seplen
-        };
-        let e = if i < self.ncuts {
-            self.cuts[i & 0xff] as usize
-        } else {
-            self.line.len()
-        };
-        let v = &self.line[s..e];
+        let s = self.starts[i & (STARTS - 1)] as usize;
+        let e = (self.starts[(i + 1) & (STARTS - 1)] - self.seplen) as usize;
+        let v = self.buf.get(s..e)?;
         // Unset and empty markers never start with a digit: one byte decides most cases.
         match v.first() {
             None => None,
@@ -706,7 +782,7 @@ impl<'a> Row<'a, '_> {
 
     #[inline(always)]
     fn get(&self, k: usize) -> Option<&'a [u8]> {
-        self.span(k).map(|(s, e)| &self.line[s..e])
+        self.span(k).map(|(s, e)| &self.buf[s..e])
     }
 
     #[inline(always)]
@@ -722,7 +798,7 @@ impl<'a> Row<'a, '_> {
         k: usize,
         why: &'static str,
     ) -> Result<i64, FieldErr<'a>> {
-        parse_secs_us_at(self.line, s, e).ok_or((k, &self.line[s..e], why))
+        parse_secs_us_at(self.buf, s, e).ok_or((k, &self.buf[s..e], why))
     }
 
     #[inline(always)]
@@ -730,11 +806,11 @@ impl<'a> Row<'a, '_> {
         match self.span(k) {
             None => Ok(0),
             Some((s, e)) => (if e - s <= 5 {
-                parse_u64_at(self.line, s, e).and_then(|v| u16::try_from(v).ok())
+                parse_u64_at(self.buf, s, e).and_then(|v| u16::try_from(v).ok())
             } else {
                 None
             })
-            .ok_or((k, &self.line[s..e], "not a port number (0..65535)")),
+            .ok_or((k, &self.buf[s..e], "not a port number (0..65535)")),
         }
     }
 
@@ -743,9 +819,9 @@ impl<'a> Row<'a, '_> {
         match self.span(k) {
             None => Ok(None),
             Some((s, e)) => {
-                parse_u64_at(self.line, s, e)
+                parse_u64_at(self.buf, s, e)
                     .map(Some)
-                    .ok_or((k, &self.line[s..e], "not a count"))
+                    .ok_or((k, &self.buf[s..e], "not a count"))
             }
         }
     }
@@ -756,10 +832,10 @@ fn tsv_record<'a>(row: &Row<'a, '_>) -> Result<FlowRecord, FieldErr<'a>> {
     let ts_us = row.secs(row.req(F_TS)?, F_TS, "not an epoch time")?;
     let (s, e) = row.req(F_OH)?;
     let src: IpAddr =
-        parse_ip_at(row.line, s, e).ok_or((F_OH, &row.line[s..e], "not an IP address"))?;
+        parse_ip_at(row.buf, s, e).ok_or((F_OH, &row.buf[s..e], "not an IP address"))?;
     let (s, e) = row.req(F_RH)?;
     let dst: IpAddr =
-        parse_ip_at(row.line, s, e).ok_or((F_RH, &row.line[s..e], "not an IP address"))?;
+        parse_ip_at(row.buf, s, e).ok_or((F_RH, &row.buf[s..e], "not an IP address"))?;
     let src_port = row.port(F_OP)?;
     let dst_port = row.port(F_RP)?;
     let duration_us = match row.span(F_DUR) {
@@ -1033,19 +1109,32 @@ mod tests {
             fail_at,
             pos: 0,
         };
-        let rep = read_tsv_blocks(input, "f", &opts, &mut |r| recs.push(r), block, workers);
+        let rep = match block {
+            // The reference: every line through the line splitter.
+            0 => {
+                let mut sink = |r| recs.push(r);
+                let mut ctx = Ctx::new("f", &opts, &mut sink);
+                let mut st = Tsv::new(Layout::new());
+                st.lines(&mut ctx, Lines::new(input));
+                st.finish(ctx)
+            }
+            _ => read_tsv_blocks(input, "f", &opts, &mut |r| recs.push(r), block, workers),
+        };
         (recs, rep)
     }
 
-    /// The threaded block reader gives exactly what the line-by-line reader gives.
+    /// The block reader, on this thread or on others, gives exactly what the line-by-line
+    /// reader gives.
     fn same_as_lines(data: &[u8], chunk: usize, fail_at: Option<usize>) {
-        let want = read_with(data, chunk, fail_at, BLOCK, 0);
+        let want = read_with(data, chunk, fail_at, 0, 0);
         for block in [40, 300, 4096, BLOCK] {
-            let got = read_with(data, chunk, fail_at, block, 2);
-            assert!(
-                got == want,
-                "block {block}, reads of {chunk}, fail at {fail_at:?}"
-            );
+            for workers in [0, 2] {
+                let got = read_with(data, chunk, fail_at, block, workers);
+                assert!(
+                    got == want,
+                    "block {block}, {workers} threads, reads of {chunk}, fail at {fail_at:?}"
+                );
+            }
         }
     }
 
