@@ -404,8 +404,8 @@ fn dotted_quad(lane: [u8; 16], len: usize) -> Option<Ipv4Addr> {
     let d = v - u8x16::splat(b'0');
     let nine = u8x16::splat(9);
     let keep = (1u32 << len) - 1;
-    let digits = d.max(nine).simd_eq(nine).to_bitmask() as u32 & keep;
-    let dots = v.simd_eq(u8x16::splat(b'.')).to_bitmask() as u32 & keep;
+    let digits = d.max(nine).simd_eq(nine).to_bitmask() & keep;
+    let dots = v.simd_eq(u8x16::splat(b'.')).to_bitmask() & keep;
     let d1 = dots & dots.wrapping_sub(1);
     let d2 = d1 & d1.wrapping_sub(1);
     if digits | dots != keep || d2 == 0 || d2 & d2.wrapping_sub(1) != 0 {
