@@ -49,6 +49,10 @@ const NAMES: [&str; NF] = [
     "ip_proto",
 ];
 const ABSENT: usize = usize::MAX;
+/// The field-start index of an always-empty field, for absent columns: `starts[SENTINEL]`
+/// and `starts[SENTINEL + 1]` delimit an empty field (rows that wrap onto them are rejected,
+/// and the sentinel restored).
+const SENTINEL: usize = STARTS - 2;
 
 /// Zeek's default conn.log columns, used when a file has no `#fields` header.
 const DEFAULT_FIELDS: &[&str] = &[
@@ -81,6 +85,8 @@ struct Layout {
     unset: Vec<u8>,
     empty: Vec<u8>,
     idx: [usize; NF],
+    /// `idx` as field-start indexes, an absent column pointing at the empty sentinel field.
+    cols: [u16; NF],
     nfields: usize,
     have_fields: bool,
     /// The `#path` is not a connection log (dns, http, …): rows are skipped.
@@ -94,6 +100,7 @@ impl Layout {
             unset: b"-".to_vec(),
             empty: b"(empty)".to_vec(),
             idx: [ABSENT; NF],
+            cols: [SENTINEL as u16; NF],
             nfields: 0,
             have_fields: false,
             other_path: None,
@@ -110,6 +117,13 @@ impl Layout {
                 }
             }
             n = i + 1;
+        }
+        for (c, &i) in self.cols.iter_mut().zip(&self.idx) {
+            *c = if i < MAX_FIELDS {
+                i as u16
+            } else {
+                SENTINEL as u16
+            };
         }
         self.nfields = n;
         self.have_fields = true;
@@ -225,7 +239,7 @@ impl Tsv {
     fn new(lay: Layout) -> Self {
         Tsv {
             lay,
-            starts: [0; STARTS],
+            starts: sentinel_starts(),
             warned_headerless: false,
             headerless_rejects: 0,
         }
@@ -338,7 +352,7 @@ impl Tsv {
         ctx.report.counts.read += 1;
         // The last field ends before a trailing `\r` too.
         self.starts[n & (STARTS - 1)] = (start + line.len() + 1) as u32;
-        fields(ctx, &self.lay, &self.starts, n, block, no, line, false);
+        fields(ctx, &self.lay, &mut self.starts, n, block, no, line, false);
         true
     }
 
@@ -382,7 +396,7 @@ impl Tsv {
             }
         }
         let n = split_line(line, &lay.sep, &mut self.starts);
-        fields(ctx, lay, &self.starts, n, line, no, line, cut);
+        fields(ctx, lay, &mut self.starts, n, line, no, line, cut);
     }
 
     fn finish(self, mut ctx: Ctx<'_>) -> ReadReport {
@@ -688,6 +702,31 @@ fn header_line(ctx: &mut Ctx<'_>, lay: &mut Layout, no: u64, line: &[u8]) {
     }
 }
 
+#[cfg(not(test))]
+#[inline(always)]
+fn fast_path_on() -> bool {
+    true
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Off on a test's own thread to read the reference without [`fast_record`].
+    static FAST_PATH: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+#[cfg(test)]
+fn fast_path_on() -> bool {
+    FAST_PATH.with(|f| f.get())
+}
+
+fn sentinel_starts() -> Starts {
+    let mut starts = [0; STARTS];
+    // `1..2 - 1`: empty, with the one-byte separator of the fast path.
+    starts[SENTINEL] = 1;
+    starts[SENTINEL + 1] = 2;
+    starts
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     match line {
         [rest @ .., b'\r'] => rest,
@@ -702,7 +741,7 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 fn fields(
     ctx: &mut Ctx<'_>,
     lay: &Layout,
-    starts: &Starts,
+    starts: &mut Starts,
     n: usize,
     buf: &[u8],
     no: u64,
@@ -710,6 +749,7 @@ fn fields(
     cut: bool,
 ) {
     if n > MAX_FIELDS {
+        *starts = sentinel_starts();
         ctx.reject(
             no,
             line,
@@ -734,9 +774,15 @@ fn fields(
         starts,
         seplen: lay.sep.len() as u32,
         idx: &lay.idx,
+        cols: &lay.cols,
         unset: &lay.unset,
         empty: &lay.empty,
     };
+    if row.seplen == 1 && fast_path_on() {
+        if let Some(rec) = fast_record(&row) {
+            return ctx.emit(rec);
+        }
+    }
     match tsv_record(&row) {
         Ok(rec) => ctx.emit(rec),
         Err((k, v, why)) => {
@@ -756,6 +802,7 @@ struct Row<'a, 'c> {
     starts: &'c Starts,
     seplen: u32,
     idx: &'c [usize; NF],
+    cols: &'c [u16; NF],
     unset: &'c [u8],
     empty: &'c [u8],
 }
@@ -825,6 +872,98 @@ impl<'a> Row<'a, '_> {
             }
         }
     }
+}
+
+impl Row<'_, '_> {
+    /// `(start, end)` of column `k` with a one-byte separator; absent columns are empty.
+    #[inline(always)]
+    fn at(&self, k: usize) -> (usize, usize) {
+        let i = self.cols[k] as usize;
+        (
+            self.starts[i & (STARTS - 1)] as usize,
+            self.starts[(i + 1) & (STARTS - 1)] as usize - 1,
+        )
+    }
+
+    /// Column `k` unless absent, unset or empty; the outer None when it is neither that nor
+    /// starts with a digit (left to [`tsv_record`]).
+    #[inline(always)]
+    fn digits(&self, k: usize) -> Option<Option<(usize, usize)>> {
+        let (s, e) = self.at(k);
+        match self.buf.get(s..e)? {
+            [c, ..] if c.is_ascii_digit() => Some(Some((s, e))),
+            [] => Some(None),
+            v if v == self.unset || v == self.empty => Some(None),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn fast_count(&self, k: usize) -> Option<Option<u64>> {
+        match self.digits(k)? {
+            Some((s, e)) => parse_u64_at(self.buf, s, e).map(Some),
+            None => Some(None),
+        }
+    }
+
+    #[inline(always)]
+    fn fast_port(&self, k: usize) -> Option<u16> {
+        match self.digits(k)? {
+            Some((s, e)) if e - s <= 5 => u16::try_from(parse_u64_at(self.buf, s, e)?).ok(),
+            Some(_) => None,
+            None => Some(0),
+        }
+    }
+}
+
+/// [`tsv_record`] for a row of the usual shapes (one-byte separator, numbers in digits,
+/// columns set or marked unset), without building errors; None leaves the row to
+/// [`tsv_record`], which decides and names what is wrong. Both give the same record.
+#[inline(always)]
+fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
+    let (s, e) = row.at(F_TS);
+    let ts_us = parse_secs_us_at(row.buf, s, e)?;
+    let (s, e) = row.at(F_OH);
+    let src = parse_ip_at(row.buf, s, e)?;
+    let (s, e) = row.at(F_RH);
+    let dst = parse_ip_at(row.buf, s, e)?;
+    let src_port = row.fast_port(F_OP)?;
+    let dst_port = row.fast_port(F_RP)?;
+    let duration_us = match row.digits(F_DUR)? {
+        Some((s, e)) => parse_secs_us_at(row.buf, s, e)?,
+        None => 0,
+    };
+    let bytes_out = match row.fast_count(F_OIB)? {
+        Some(b) => b,
+        None => row.fast_count(F_OB)?.unwrap_or(0),
+    };
+    let bytes_in = match row.fast_count(F_RIB)? {
+        Some(b) => b,
+        None => row.fast_count(F_RB)?.unwrap_or(0),
+    };
+    let proto = match row.fast_count(F_IPPROTO)? {
+        Some(p) if p <= 255 => p as u8,
+        _ => match row.get(F_PROTO) {
+            Some(v) => proto_number(v, src.is_ipv6())?,
+            None => 0,
+        },
+    };
+    Some(FlowRecord {
+        ts_us,
+        duration_us,
+        src,
+        src_port,
+        dst,
+        dst_port,
+        proto,
+        bytes_out,
+        bytes_in,
+        pkts_out: row.fast_count(F_OPK)?.unwrap_or(0),
+        pkts_in: row.fast_count(F_RPK)?.unwrap_or(0),
+        state: row
+            .get(F_STATE)
+            .map_or(ConnState::Unknown, ConnState::from_zeek),
+    })
 }
 
 #[inline(always)]
@@ -1110,12 +1249,14 @@ mod tests {
             pos: 0,
         };
         let rep = match block {
-            // The reference: every line through the line splitter.
+            // The reference: every line through the line splitter and `tsv_record`.
             0 => {
+                FAST_PATH.with(|f| f.set(false));
                 let mut sink = |r| recs.push(r);
                 let mut ctx = Ctx::new("f", &opts, &mut sink);
                 let mut st = Tsv::new(Layout::new());
                 st.lines(&mut ctx, Lines::new(input));
+                FAST_PATH.with(|f| f.set(true));
                 st.finish(ctx)
             }
             _ => read_tsv_blocks(input, "f", &opts, &mut |r| recs.push(r), block, workers),
@@ -1124,7 +1265,7 @@ mod tests {
     }
 
     /// The block reader, on this thread or on others, gives exactly what the line-by-line
-    /// reader gives.
+    /// reader without the fast path gives.
     fn same_as_lines(data: &[u8], chunk: usize, fail_at: Option<usize>) {
         let want = read_with(data, chunk, fail_at, 0, 0);
         for block in [40, 300, 4096, BLOCK] {
@@ -1211,7 +1352,7 @@ mod tests {
             chunk in 1usize..64,
             fail in proptest::option::of(0usize..4000),
         ) {
-            const FRAGS: [&[u8]; 9] = [
+            const FRAGS: [&[u8]; 13] = [
                 b"#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n",
                 b"1.5\t10.0.0.1\t5\t10.0.0.2\t80\ttcp\n",
                 b"2.5\t10.0.0.1\t-\tfe80::1\t80\t6\r\n",
@@ -1221,11 +1362,15 @@ mod tests {
                 b"\n",
                 b"4.0\t10.0.0.1\t5",
                 b"#separator ,\n",
+                b"#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\tconn_state\torig_ip_bytes\tip_proto\n",
+                b"5.000001\t10.0.0.9\t-\t10.0.0.8\t443\ttcp\t-\t(empty)\tSF\t12\t6\n",
+                b"6\t1.2.3.4\t7\t::1\t70000\tudp\t-1.5\t3\tS0\t-\t-\n",
+                b"7.25\t1.2.3.4\t007\t5.6.7.8\t9\tfoo\t0.5\t12345678901234567890\tRSTO\t1\t300\n",
             ];
             // Mostly rows, so that some blocks go to the threads.
             let data: Vec<u8> = parts
                 .iter()
-                .flat_map(|&i| FRAGS[if i < 9 { i } else { 1 + 2 * (i % 2) }].iter().copied())
+                .flat_map(|&i| FRAGS[if i < 13 { i } else { [1, 3, 10, 11, 12][i % 5] }].iter().copied())
                 .collect();
             same_as_lines(&data, chunk, fail);
         }
