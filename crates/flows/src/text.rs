@@ -317,6 +317,10 @@ fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 /// [`parse_u64`] of `buf[s..e]`.
 #[inline(always)]
 pub(crate) fn parse_u64_at(buf: &[u8], s: usize, e: usize) -> Option<u64> {
+    let len = e.wrapping_sub(s);
+    if len.wrapping_sub(1) < 8 && e >= 8 && e <= buf.len() {
+        return digits8(load8_end(buf, e), len);
+    }
     parse_u64(buf.get(s..e)?)
 }
 
