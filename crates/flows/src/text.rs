@@ -327,7 +327,7 @@ pub(crate) fn parse_u64_at(buf: &[u8], s: usize, e: usize) -> Option<u64> {
 /// The eight bytes of `buf` ending at `e` as a little-endian word (zeros for bytes before
 /// the buffer's start).
 #[inline(always)]
-fn load8_end(buf: &[u8], e: usize) -> u64 {
+pub(crate) fn load8_end(buf: &[u8], e: usize) -> u64 {
     if let Some(w) = e.checked_sub(8).and_then(|s| buf.get(s..e)) {
         let mut a = [0u8; 8];
         a.copy_from_slice(w);

@@ -10,8 +10,8 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    masks64, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64, parse_u64_at,
-    push_starts, split_line, Lines, Starts, MAX_FIELDS, STARTS,
+    load8_end, masks64, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
+    parse_u64_at, push_starts, split_line, Lines, Starts, MAX_FIELDS, STARTS,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -943,10 +943,27 @@ fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
     };
     let proto = match row.fast_count(F_IPPROTO)? {
         Some(p) if p <= 255 => p as u8,
-        _ => match row.get(F_PROTO) {
-            Some(v) => proto_number(v, src.is_ipv6())?,
-            None => 0,
-        },
+        _ => {
+            let (s, e) = row.at(F_PROTO);
+            match short_tag(row.buf, s, e) {
+                Some(TCP) => 6,
+                Some(UDP) => 17,
+                Some(ICMP) if src.is_ipv4() => 1,
+                _ => match row.get(F_PROTO) {
+                    Some(v) => proto_number(v, src.is_ipv6())?,
+                    None => 0,
+                },
+            }
+        }
+    };
+    let (s, e) = row.at(F_STATE);
+    let state = match short_tag(row.buf, s, e) {
+        Some(SF | S1 | S2 | S3 | RSTO | RSTR) => ConnState::Established,
+        Some(S0 | REJ | RSTOS0 | RSTRH | SH | SHR) => ConnState::Failed,
+        Some(OTH) => ConnState::Partial,
+        _ => row
+            .get(F_STATE)
+            .map_or(ConnState::Unknown, ConnState::from_zeek),
     };
     Some(FlowRecord {
         ts_us,
@@ -960,11 +977,49 @@ fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
         bytes_in,
         pkts_out: row.fast_count(F_OPK)?.unwrap_or(0),
         pkts_in: row.fast_count(F_RPK)?.unwrap_or(0),
-        state: row
-            .get(F_STATE)
-            .map_or(ConnState::Unknown, ConnState::from_zeek),
+        state,
     })
 }
+
+/// A word naming a string of 1–7 bytes: the bytes at its top end, the length in its low byte.
+const fn tag(s: &[u8]) -> u64 {
+    let mut w = s.len() as u64;
+    let mut i = 0;
+    while i < s.len() {
+        w |= (s[i] as u64) << (8 * (8 - s.len() + i));
+        i += 1;
+    }
+    w
+}
+
+/// [`tag`] of `buf[s..e]` with one load, when it is 1–7 bytes long.
+#[inline(always)]
+fn short_tag(buf: &[u8], s: usize, e: usize) -> Option<u64> {
+    let len = e.wrapping_sub(s);
+    if len.wrapping_sub(1) >= 7 || e < 8 || e > buf.len() {
+        return None;
+    }
+    let w = load8_end(buf, e) & (!0u64 << (8 * (8 - len)));
+    Some(w | len as u64)
+}
+
+// The protocol and state names the fast path knows; any other goes by the slice matchers.
+const TCP: u64 = tag(b"tcp");
+const UDP: u64 = tag(b"udp");
+const ICMP: u64 = tag(b"icmp");
+const SF: u64 = tag(b"SF");
+const S0: u64 = tag(b"S0");
+const S1: u64 = tag(b"S1");
+const S2: u64 = tag(b"S2");
+const S3: u64 = tag(b"S3");
+const REJ: u64 = tag(b"REJ");
+const RSTO: u64 = tag(b"RSTO");
+const RSTR: u64 = tag(b"RSTR");
+const RSTOS0: u64 = tag(b"RSTOS0");
+const RSTRH: u64 = tag(b"RSTRH");
+const SH: u64 = tag(b"SH");
+const SHR: u64 = tag(b"SHR");
+const OTH: u64 = tag(b"OTH");
 
 #[inline(always)]
 fn tsv_record<'a>(row: &Row<'a, '_>) -> Result<FlowRecord, FieldErr<'a>> {
@@ -1352,7 +1407,7 @@ mod tests {
             chunk in 1usize..64,
             fail in proptest::option::of(0usize..4000),
         ) {
-            const FRAGS: [&[u8]; 13] = [
+            const FRAGS: [&[u8]; 15] = [
                 b"#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n",
                 b"1.5\t10.0.0.1\t5\t10.0.0.2\t80\ttcp\n",
                 b"2.5\t10.0.0.1\t-\tfe80::1\t80\t6\r\n",
@@ -1366,11 +1421,13 @@ mod tests {
                 b"5.000001\t10.0.0.9\t-\t10.0.0.8\t443\ttcp\t-\t(empty)\tSF\t12\t6\n",
                 b"6\t1.2.3.4\t7\t::1\t70000\tudp\t-1.5\t3\tS0\t-\t-\n",
                 b"7.25\t1.2.3.4\t007\t5.6.7.8\t9\tfoo\t0.5\t12345678901234567890\tRSTO\t1\t300\n",
+                b"8\t::2\t1\t::3\t2\ticmp\t-\t-\tOTH\t-\t-\n",
+                b"9\t1.1.1.1\t1\t2.2.2.2\t2\ticmp\t1\t2\tRSTOS0X\t3\t-\n",
             ];
             // Mostly rows, so that some blocks go to the threads.
             let data: Vec<u8> = parts
                 .iter()
-                .flat_map(|&i| FRAGS[if i < 13 { i } else { [1, 3, 10, 11, 12][i % 5] }].iter().copied())
+                .flat_map(|&i| FRAGS[if i < 15 { i } else { [1, 3, 10, 11, 12, 13, 14][i % 7] }].iter().copied())
                 .collect();
             same_as_lines(&data, chunk, fail);
         }
