@@ -383,6 +383,30 @@ pub(crate) fn parse_secs_us_at(buf: &[u8], s: usize, e: usize) -> Option<i64> {
     parse_secs_us(buf.get(s..e)?)
 }
 
+/// Zeek's `digits.dddddd` at `buf[s..e]` as microseconds when it has 10 whole digits (epoch
+/// times from 2001 to 2286) or one (most durations), with the digit counts known to the
+/// compiler; None for any other shape or length.
+#[inline(always)]
+pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
+    let len = e.wrapping_sub(s);
+    if e < 15 || e > buf.len() {
+        return None;
+    }
+    let w = load8_end(buf, e);
+    if (w >> 8) as u8 != b'.' {
+        return None;
+    }
+    let frac = digits8(w, 6)?;
+    let whole = match len {
+        17 => {
+            digits8(load8_end(buf, e - 15), 2)? * 100_000_000 + digits8(load8_end(buf, e - 7), 8)?
+        }
+        8 => digits8(load8_end(buf, e - 7), 1)?,
+        _ => return None,
+    };
+    Some(whole as i64 * 1_000_000 + frac as i64)
+}
+
 /// [`parse_ip`] of `buf[s..e]`, a dotted quad sixteen bytes at a time: two vector compares
 /// find the digits and the dots, the dots' positions delimit the octets.
 #[inline(always)]
@@ -596,6 +620,25 @@ mod tests {
             proptest::prop_assert_eq!(parse_ip_at(&buf, s, e), parse_ip(&field));
             proptest::prop_assert_eq!(parse_secs_us_at(&buf, s, e), parse_secs_us(&field));
             proptest::prop_assert_eq!(parse_u64_at(&buf, s, e), parse_u64(&field));
+            if let Some(v) = secs_fixed(&buf, s, e) {
+                proptest::prop_assert_eq!(Some(v), parse_secs_us(&field));
+            }
+        }
+
+        /// Zeek's own time shapes, digit counts around the fixed ones.
+        #[test]
+        fn fixed_times_match_byte_loops(
+            pre in proptest::collection::vec(proptest::sample::select(&b"0123456789.\t"[..]), 0..20),
+            whole in proptest::collection::vec(proptest::sample::select(&b"0123456789x"[..]), 0..18),
+            frac in proptest::collection::vec(proptest::sample::select(&b"0123456789x"[..]), 5..8),
+        ) {
+            let field: Vec<u8> = whole.iter().chain(b".").chain(&frac).copied().collect();
+            let buf: Vec<u8> = pre.iter().chain(&field).chain(b"\t").copied().collect();
+            let (s, e) = (pre.len(), pre.len() + field.len());
+            if let Some(v) = secs_fixed(&buf, s, e) {
+                proptest::prop_assert_eq!(Some(v), parse_secs_us(&field));
+            }
+            proptest::prop_assert_eq!(parse_secs_us_at(&buf, s, e), parse_secs_us(&field));
         }
     }
 

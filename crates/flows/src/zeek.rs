@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::text::{
     load8_end, masks64, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
-    parse_u64_at, push_starts, split_line, Lines, Starts, MAX_FIELDS, STARTS,
+    parse_u64_at, push_starts, secs_fixed, split_line, Lines, Starts, MAX_FIELDS, STARTS,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -885,33 +885,43 @@ impl Row<'_, '_> {
         )
     }
 
-    /// Column `k` unless absent, unset or empty; the outer None when it is neither that nor
-    /// starts with a digit (left to [`tsv_record`]).
+    /// Whether `buf[s..e]` is absent, unset or empty.
     #[inline(always)]
-    fn digits(&self, k: usize) -> Option<Option<(usize, usize)>> {
-        let (s, e) = self.at(k);
-        match self.buf.get(s..e)? {
-            [c, ..] if c.is_ascii_digit() => Some(Some((s, e))),
-            [] => Some(None),
-            v if v == self.unset || v == self.empty => Some(None),
-            _ => None,
+    fn unset_at(&self, s: usize, e: usize) -> bool {
+        match self.buf.get(s..e) {
+            Some(v) => v.is_empty() || v == self.unset || v == self.empty,
+            None => false,
         }
     }
 
+    /// Column `k` as a count: Some(None) when absent, unset or empty; None when neither that
+    /// nor digits (left to [`tsv_record`]).
     #[inline(always)]
     fn fast_count(&self, k: usize) -> Option<Option<u64>> {
-        match self.digits(k)? {
-            Some((s, e)) => parse_u64_at(self.buf, s, e).map(Some),
-            None => Some(None),
+        let (s, e) = self.at(k);
+        match parse_u64_at(self.buf, s, e) {
+            Some(v) => Some(Some(v)),
+            None if self.unset_at(s, e) => Some(None),
+            None => None,
         }
     }
 
     #[inline(always)]
     fn fast_port(&self, k: usize) -> Option<u16> {
-        match self.digits(k)? {
-            Some((s, e)) if e - s <= 5 => u16::try_from(parse_u64_at(self.buf, s, e)?).ok(),
-            Some(_) => None,
+        match self.fast_count(k)? {
+            Some(v) => u16::try_from(v).ok(),
             None => Some(0),
+        }
+    }
+
+    /// Column `k` as seconds (microseconds), 0 when absent, unset or empty.
+    #[inline(always)]
+    fn fast_secs(&self, k: usize) -> Option<i64> {
+        let (s, e) = self.at(k);
+        match secs_fixed(self.buf, s, e) {
+            Some(v) => Some(v),
+            None if self.unset_at(s, e) => Some(0),
+            None => parse_secs_us_at(self.buf, s, e),
         }
     }
 }
@@ -922,17 +932,14 @@ impl Row<'_, '_> {
 #[inline(always)]
 fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
     let (s, e) = row.at(F_TS);
-    let ts_us = parse_secs_us_at(row.buf, s, e)?;
+    let ts_us = secs_fixed(row.buf, s, e).or_else(|| parse_secs_us_at(row.buf, s, e))?;
     let (s, e) = row.at(F_OH);
     let src = parse_ip_at(row.buf, s, e)?;
     let (s, e) = row.at(F_RH);
     let dst = parse_ip_at(row.buf, s, e)?;
     let src_port = row.fast_port(F_OP)?;
     let dst_port = row.fast_port(F_RP)?;
-    let duration_us = match row.digits(F_DUR)? {
-        Some((s, e)) => parse_secs_us_at(row.buf, s, e)?,
-        None => 0,
-    };
+    let duration_us = row.fast_secs(F_DUR)?;
     let bytes_out = match row.fast_count(F_OIB)? {
         Some(b) => b,
         None => row.fast_count(F_OB)?.unwrap_or(0),
