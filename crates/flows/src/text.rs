@@ -1,5 +1,5 @@
 //! Byte-level helpers shared by the text readers: a zero-copy line splitter over any `Read`,
-//! allocation-free number, address and time parsing.
+//! separator masks 64 bytes at a time, allocation-free number, address and time parsing.
 
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
