@@ -712,6 +712,8 @@ fn fast_path_on() -> bool {
 thread_local! {
     /// Off on a test's own thread to read the reference without [`fast_record`].
     static FAST_PATH: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// Rows this thread read through [`tsv_record`].
+    static SLOW_ROWS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]
@@ -783,6 +785,8 @@ fn fields(
             return ctx.emit(rec);
         }
     }
+    #[cfg(test)]
+    SLOW_ROWS.with(|c| c.set(c.get() + 1));
     match tsv_record(&row) {
         Ok(rec) => ctx.emit(rec),
         Err((k, v, why)) => {
@@ -1405,6 +1409,39 @@ mod tests {
         first_long.push(b'\n');
         first_long.extend_from_slice(&all);
         same_as_lines(&first_long, 1 << 16, None);
+    }
+
+    /// Real conn.logs take the fast path: only rows it does not know (rejected rows, unusual
+    /// values) go the long way.
+    #[test]
+    fn samples_take_the_fast_path() {
+        let data = std::env::var("UNMASK_SHARED_DATA").map_or_else(
+            |_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+            PathBuf::from,
+        );
+        let mut paths = Vec::new();
+        files(&data.join("net/zeek"), &mut paths);
+        let (mut used, mut rejected) = (0, 0);
+        SLOW_ROWS.with(|c| c.set(0));
+        for p in &paths {
+            let mut raw = std::fs::read(p).expect("sample");
+            if raw.starts_with(&[0x1f, 0x8b]) {
+                let mut out = Vec::new();
+                flate2::read::MultiGzDecoder::new(&raw[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+                raw = out;
+            }
+            let (_, rep) = read_with(&raw, 1 << 16, None, BLOCK, 0);
+            used += rep.counts.used;
+            rejected += rep.counts.rejected;
+        }
+        let slow = SLOW_ROWS.with(|c| c.get());
+        assert!(used > 10_000, "{used} rows");
+        assert!(
+            slow <= rejected + used / 1000,
+            "{slow} of {used} rows went the long way ({rejected} rejected)"
+        );
     }
 
     proptest! {
