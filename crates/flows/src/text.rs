@@ -95,16 +95,17 @@ impl<R: Read> Lines<R> {
 
 /// Most columns a row may have.
 pub(crate) const MAX_FIELDS: usize = 256;
-/// Length of a field-start array: a power of two above [`MAX_FIELDS`] plus one window's worth
-/// of separators, so that indexes masked with `STARTS - 1` need no bounds check and a longer
-/// row (rejected) only wraps around.
+/// Field starts a row writes: a power of two above [`MAX_FIELDS`] plus one window's worth of
+/// separators. Writes are masked with `STARTS - 1`, so they need no bounds check and a longer
+/// row (rejected) only wraps around, within the first half of a [`Starts`].
 pub(crate) const STARTS: usize = 512;
 const _: () = assert!(STARTS.is_power_of_two() && STARTS > MAX_FIELDS + 64);
 
 /// Where each field of a row starts: `pos[i]` is the start of field `i` and, for the row's
 /// `n` fields, `pos[n]` is one separator past its end, so field `i` is
-/// `pos[i]..pos[i + 1] - seplen` of the buffer the row lies in.
-pub(crate) type Starts = [u32; STARTS];
+/// `pos[i]..pos[i + 1] - seplen` of the buffer the row lies in. Rows write the first
+/// [`STARTS`] entries only; the second half is for fixed fields no row can overwrite.
+pub(crate) type Starts = [u32; 2 * STARTS];
 
 /// Bit masks of the bytes equal to `a` and to `b` in 64 bytes (bit `i` for byte `i`),
 /// sixteen bytes per compare (SSE2 on x86-64, NEON on aarch64, by `wide`; scalar elsewhere).
@@ -310,9 +311,8 @@ fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-// Field parsers by position in the buffer. Short counts (1–5 digits in conn.log) are read by
-// the byte loop of `parse_u64`; the long fixed shapes (epoch times, dotted quads) are read
-// eight or sixteen bytes at a time, which measured at under half the instructions.
+// Field parsers by position in the buffer: counts of up to eight digits and Zeek's time shapes
+// are read eight bytes at a time, dotted quads sixteen; other shapes go by the byte loops.
 
 /// [`parse_u64`] of `buf[s..e]`.
 #[inline(always)]
@@ -355,32 +355,10 @@ fn digits8(w: u64, l: usize) -> Option<u64> {
     Some((x.wrapping_mul(10_000) + (x >> 32)) & 0xffff_ffff)
 }
 
-/// [`parse_secs_us`] of `buf[s..e]`; Zeek's own `digits.dddddd` (up to 16 whole digits) is
-/// read eight digits at a time.
+/// [`parse_secs_us`] of `buf[s..e]`, Zeek's usual shapes by [`secs_fixed`].
 #[inline(always)]
 pub(crate) fn parse_secs_us_at(buf: &[u8], s: usize, e: usize) -> Option<i64> {
-    let len = e.checked_sub(s)?;
-    if (8..=23).contains(&len) && e <= buf.len() {
-        let w = load8_end(buf, e);
-        if (w >> 8) as u8 == b'.' {
-            let whole = len - 7;
-            let lo = load8_end(buf, e - 7);
-            let int = if whole <= 8 {
-                digits8(lo, whole)
-            } else {
-                match (digits8(lo, 8), digits8(load8_end(buf, e - 15), whole - 8)) {
-                    (Some(lo), Some(hi)) => Some(hi * 100_000_000 + lo),
-                    _ => None,
-                }
-            };
-            if let (Some(i), Some(f)) = (int, digits8(w, 6)) {
-                if i < 9_000_000_000_000 {
-                    return Some(i as i64 * 1_000_000 + f as i64);
-                }
-            }
-        }
-    }
-    parse_secs_us(buf.get(s..e)?)
+    secs_fixed(buf, s, e).or_else(|| parse_secs_us(buf.get(s..e)?))
 }
 
 /// Zeek's `digits.dddddd` at `buf[s..e]` as microseconds when it has 10 whole digits (epoch
@@ -574,7 +552,7 @@ mod tests {
     }
 
     fn fields_of<'a>(line: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
-        let mut starts = [0; STARTS];
+        let mut starts = [0; 2 * STARTS];
         let n = split_line(line, sep, &mut starts);
         (0..n)
             .map(|i| &line[starts[i] as usize..starts[i + 1] as usize - sep.len()])
@@ -602,7 +580,7 @@ mod tests {
         assert_eq!(fields_of(b"a::b::::c", b"::"), [&b"a"[..], b"b", b"", b"c"]);
         // Too many columns: counted, not stored past the array.
         let many = vec![b'\t'; 600];
-        let mut starts = [0; STARTS];
+        let mut starts = [0; 2 * STARTS];
         assert_eq!(split_line(&many, b"\t", &mut starts), 601);
     }
 
