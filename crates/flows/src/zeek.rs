@@ -908,10 +908,18 @@ impl Row<'_, '_> {
         }
     }
 
+    /// Column `k` as a port, 0 when absent, unset or empty; at most five digits, as
+    /// [`tsv_record`] reads them.
     #[inline(always)]
     fn fast_port(&self, k: usize) -> Option<u16> {
         match self.fast_count(k)? {
-            Some(v) => u16::try_from(v).ok(),
+            Some(v) => {
+                let (s, e) = self.at(k);
+                if e - s > 5 {
+                    return None;
+                }
+                u16::try_from(v).ok()
+            }
             None => Some(0),
         }
     }
@@ -1469,7 +1477,7 @@ mod tests {
             chunk in 1usize..64,
             fail in proptest::option::of(0usize..4000),
         ) {
-            const FRAGS: [&[u8]; 15] = [
+            const FRAGS: [&[u8]; 19] = [
                 b"#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n",
                 b"1.5\t10.0.0.1\t5\t10.0.0.2\t80\ttcp\n",
                 b"2.5\t10.0.0.1\t-\tfe80::1\t80\t6\r\n",
@@ -1485,11 +1493,15 @@ mod tests {
                 b"7.25\t1.2.3.4\t007\t5.6.7.8\t9\tfoo\t0.5\t12345678901234567890\tRSTO\t1\t300\n",
                 b"8\t::2\t1\t::3\t2\ticmp\t-\t-\tOTH\t-\t-\n",
                 b"9\t1.1.1.1\t1\t2.2.2.2\t2\ticmp\t1\t2\tRSTOS0X\t3\t-\n",
+                b"10\t1.1.1.1\t000080\t2.2.2.2\t0443\t17\t(empty)\t-\t-\t(empty)\t256\n",
+                b"#unset_field\tNULL\n",
+                b"#unset_field\t-\n",
+                b"+5\t1.1.1.1\t80\t2.2.2.2\t+80\ttcp\t+1.5\t+3\tSF\tNULL\t+6\n",
             ];
             // Mostly rows, so that some blocks go to the threads.
             let data: Vec<u8> = parts
                 .iter()
-                .flat_map(|&i| FRAGS[if i < 15 { i } else { [1, 3, 10, 11, 12, 13, 14][i % 7] }].iter().copied())
+                .flat_map(|&i| FRAGS[if i < 19 { i } else { [1, 3, 10, 11, 12, 13, 14, 15, 18][i % 9] }].iter().copied())
                 .collect();
             same_as_lines(&data, chunk, fail);
         }
