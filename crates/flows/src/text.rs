@@ -48,11 +48,7 @@ impl<R: Read> Lines<R> {
                 let e = from + i;
                 self.start = e + 1;
                 self.line_no += 1;
-                let mut line = &self.buf[s..e];
-                if let [rest @ .., b'\r'] = line {
-                    line = rest;
-                }
-                return Ok(Some((self.line_no, line, false)));
+                return Ok(Some((self.line_no, trim_cr(&self.buf[s..e]), false)));
             }
             searched = self.end - self.start;
             if self.eof {
@@ -93,6 +89,15 @@ impl<R: Read> Lines<R> {
     }
 }
 
+/// `line` without a trailing `\r`.
+#[inline(always)]
+pub(crate) fn trim_cr(line: &[u8]) -> &[u8] {
+    match line {
+        [rest @ .., b'\r'] => rest,
+        _ => line,
+    }
+}
+
 /// Most columns a row may have.
 pub(crate) const MAX_FIELDS: usize = 256;
 /// Field starts a row writes: a power of two above [`MAX_FIELDS`] plus one window's worth of
@@ -113,7 +118,7 @@ pub(crate) type Starts = [u32; 2 * STARTS];
 /// instruction per byte, where the word-at-a-time scan it replaced took about 23
 /// instructions per separator.
 #[inline(always)]
-pub(crate) fn masks64(w: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
+fn masks64(w: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
     let (va, vb) = (u8x16::splat(a), u8x16::splat(b));
     let (mut ma, mut mb) = (0u64, 0u64);
     for (k, c) in w.chunks_exact(16).enumerate() {
@@ -124,6 +129,50 @@ pub(crate) fn masks64(w: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
         mb |= (v.simd_eq(vb).to_bitmask() as u64) << (k * 16);
     }
     (ma, mb)
+}
+
+/// The [`masks64`] of each 64-byte window of a buffer, with the window's offset; the last,
+/// shorter window is read padded and its masks have no bits past the end.
+pub(crate) struct Windows<'a> {
+    chunks: std::slice::ChunksExact<'a, u8>,
+    base: usize,
+    a: u8,
+    b: u8,
+}
+
+impl<'a> Windows<'a> {
+    pub(crate) fn new(buf: &'a [u8], a: u8, b: u8) -> Self {
+        Windows {
+            chunks: buf.chunks_exact(64),
+            base: 0,
+            a,
+            b,
+        }
+    }
+}
+
+impl Iterator for Windows<'_> {
+    type Item = (usize, u64, u64);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, u64, u64)> {
+        let base = self.base;
+        self.base += 64;
+        if let Some(c) = self.chunks.next() {
+            let (ma, mb) = masks64(c.try_into().unwrap_or(&[0; 64]), self.a, self.b);
+            return Some((base, ma, mb));
+        }
+        let rest = self.chunks.remainder();
+        if rest.is_empty() {
+            return None;
+        }
+        let mut tail = [0u8; 64];
+        tail[..rest.len()].copy_from_slice(rest);
+        let (ma, mb) = masks64(&tail, self.a, self.b);
+        let keep = (1u64 << rest.len()) - 1;
+        self.chunks = [].chunks_exact(64);
+        Some((base, ma & keep, mb & keep))
+    }
 }
 
 /// Records a field start one past each set bit of `m` (separators of the window at `base`).
@@ -145,18 +194,9 @@ pub(crate) fn split_line(line: &[u8], sep: &[u8], starts: &mut Starts) -> usize 
     starts[0] = 0;
     let mut n = 1;
     if let [one] = sep {
-        let mut chunks = line.chunks_exact(64);
-        let mut base = 0;
-        for c in &mut chunks {
-            let (m, _) = masks64(c.try_into().unwrap_or(&[0; 64]), *one, *one);
+        for (base, m, _) in Windows::new(line, *one, *one) {
             n = push_starts(starts, n, m, base);
-            base += 64;
         }
-        let rest = chunks.remainder();
-        let mut w = [0u8; 64];
-        w[..rest.len()].copy_from_slice(rest);
-        let (m, _) = masks64(&w, *one, *one);
-        n = push_starts(starts, n, m & ((1u64 << rest.len()) - 1), base);
     } else {
         for p in memchr::memmem::find_iter(line, sep) {
             starts[n & (STARTS - 1)] = (p + sep.len()) as u32;

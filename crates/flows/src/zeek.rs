@@ -10,8 +10,8 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    load8_end, masks64, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
-    parse_u64_at, push_starts, secs_fixed, split_line, Lines, Starts, MAX_FIELDS, STARTS,
+    load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64, parse_u64_at,
+    push_starts, secs_fixed, split_line, trim_cr, Lines, Starts, Windows, MAX_FIELDS, STARTS,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -276,24 +276,7 @@ impl Tsv {
         let mut row_start = 0usize;
         let mut n = 1usize;
         self.starts[0] = 0;
-        let mut chunks = block.chunks_exact(64);
-        let mut base = 0usize;
-        let mut tail = [0u8; 64];
-        loop {
-            let (mut seps, mut nls) = match chunks.next() {
-                Some(c) => masks64(c.try_into().unwrap_or(&[0; 64]), sep, b'\n'),
-                None => {
-                    let rest = chunks.remainder();
-                    if rest.is_empty() {
-                        break;
-                    }
-                    tail[..rest.len()].copy_from_slice(rest);
-                    let (a, b) = masks64(&tail, sep, b'\n');
-                    let keep = (1u64 << rest.len()) - 1;
-                    chunks = [].chunks_exact(64);
-                    (a & keep, b & keep)
-                }
-            };
+        for (base, mut seps, mut nls) in Windows::new(block, sep, b'\n') {
             while nls != 0 {
                 let q = nls.trailing_zeros() as usize;
                 let before = seps & ((1u64 << q) - 1);
@@ -312,7 +295,6 @@ impl Tsv {
                 nls &= nls - 1;
             }
             n = push_starts(&mut self.starts, n, seps, base);
-            base += 64;
         }
     }
 
@@ -726,13 +708,6 @@ fn sentinel_starts() -> Starts {
     starts[SENTINEL] = 1;
     starts[SENTINEL + 1] = 2;
     starts
-}
-
-fn trim_cr(line: &[u8]) -> &[u8] {
-    match line {
-        [rest @ .., b'\r'] => rest,
-        _ => line,
-    }
 }
 
 /// A data row of `n` fields starting at `starts` in `buf`: checks the column count, then
