@@ -175,6 +175,77 @@ impl Iterator for Windows<'_> {
     }
 }
 
+/// The [`masks64`] of every window of `buf`, into `a` and `b` (one word per 64 bytes).
+pub(crate) fn fill_masks(buf: &[u8], a: u8, b: u8, ma: &mut Vec<u64>, mb: &mut Vec<u64>) {
+    let n = buf.len().div_ceil(64);
+    ma.resize(n, 0);
+    mb.resize(n, 0);
+    for ((x, y), (_, m, l)) in ma
+        .iter_mut()
+        .zip(mb.iter_mut())
+        .zip(Windows::new(buf, a, b))
+    {
+        (*x, *y) = (m, l);
+    }
+}
+
+/// The positions of the set bits of a run of window masks (bit `i` of word `w` is byte
+/// `64 * w + i`), in order; [`Bits::NONE`] once they run out.
+pub(crate) struct Bits<'m> {
+    masks: &'m [u64],
+    win: usize,
+    m: u64,
+}
+
+impl<'m> Bits<'m> {
+    pub(crate) const NONE: usize = usize::MAX;
+
+    pub(crate) fn new(masks: &'m [u64]) -> Self {
+        Bits {
+            masks,
+            win: 0,
+            m: masks.first().copied().unwrap_or(0),
+        }
+    }
+
+    /// The next set bit's position.
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> usize {
+        while self.m == 0 {
+            self.win += 1;
+            match self.masks.get(self.win) {
+                Some(&m) => self.m = m,
+                None => {
+                    self.win = self.masks.len();
+                    return Self::NONE;
+                }
+            }
+        }
+        let p = self.win * 64 + self.m.trailing_zeros() as usize;
+        self.m &= self.m - 1;
+        p
+    }
+
+    /// The next set bit's position, left to be popped.
+    #[inline(always)]
+    pub(crate) fn peek(&mut self) -> usize {
+        let (win, m) = (self.win, self.m);
+        let p = self.pop();
+        (self.win, self.m) = (win, m);
+        p
+    }
+
+    /// Skips to the bits at `pos` and after.
+    #[inline(always)]
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.win = pos / 64;
+        self.m = self
+            .masks
+            .get(self.win)
+            .map_or(0, |&m| m & (!0u64 << (pos % 64)));
+    }
+}
+
 /// Records a field start one past each set bit of `m` (separators of the window at `base`).
 /// Returns the number of fields then.
 #[inline(always)]
@@ -431,16 +502,28 @@ pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
 pub(crate) fn parse_ip_at(buf: &[u8], s: usize, e: usize) -> Option<IpAddr> {
     let b = buf.get(s..e)?;
     if (7..=15).contains(&b.len()) {
-        let mut lane = [0u8; 16];
-        match buf.get(s..s + 16) {
-            Some(w) => lane.copy_from_slice(w),
-            None => lane[..b.len()].copy_from_slice(b),
-        }
+        // A fixed-size load, not a copy of variable length (which is a call to memcpy).
+        let lane = match buf
+            .get(s..s + 16)
+            .and_then(|w| <[u8; 16]>::try_from(w).ok())
+        {
+            Some(w) => w,
+            None => padded16(b),
+        };
         if let Some(v4) = dotted_quad(lane, b.len()) {
             return Some(IpAddr::V4(v4));
         }
     }
     parse_ip(b)
+}
+
+/// `b` (at most 16 bytes) padded with zeros: for the fields near a buffer's end.
+#[cold]
+fn padded16(b: &[u8]) -> [u8; 16] {
+    let mut lane = [0u8; 16];
+    let n = b.len().min(16);
+    lane[..n].copy_from_slice(&b[..n]);
+    lane
 }
 
 /// The first `len` (7..=15) bytes of `lane` as a dotted quad of 1–3 digit octets ≤ 255.

@@ -10,8 +10,9 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64, parse_u64_at,
-    push_starts, secs_fixed, split_line, trim_cr, Lines, Starts, Windows, MAX_FIELDS, STARTS,
+    fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
+    parse_u64_at, push_starts, secs_fixed, split_line, trim_cr, Bits, Lines, Starts, Windows,
+    MAX_FIELDS, STARTS,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
 
@@ -90,6 +91,53 @@ struct Layout {
     have_fields: bool,
     /// The `#path` is not a connection log (dns, http, …): rows are skipped.
     other_path: Option<String>,
+    /// How to read rows column by column when the columns are Zeek's defaults.
+    plan: Option<Plan>,
+}
+
+/// A layout whose rows are read straight through, column by column ([`planned_record`]):
+/// `lead` columns, Zeek's [`DEFAULT_FIELDS`] in their order, then `extra` more, the first
+/// of them `ip_proto` when `ipp`. Real conn.logs have this shape (`_node_name` first,
+/// `ip_proto` or labels last).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Plan {
+    lead: usize,
+    extra: usize,
+    ipp: bool,
+}
+
+impl Plan {
+    /// The plan of `names` whose columns of [`NAMES`] are at `idx`, if they have its shape.
+    fn of(names: &[&[u8]], idx: &[usize; NF]) -> Option<Plan> {
+        let lead = idx[F_TS];
+        let cols = names.get(lead..lead + DEFAULT_FIELDS.len())?;
+        if names.len() > MAX_FIELDS
+            || cols
+                .iter()
+                .zip(DEFAULT_FIELDS)
+                .any(|(a, b)| *a != b.as_bytes())
+        {
+            return None;
+        }
+        // Each column is taken at its first occurrence: none may come earlier.
+        for (k, name) in NAMES.iter().enumerate().filter(|&(k, _)| k != F_IPPROTO) {
+            let at = DEFAULT_FIELDS.iter().position(|f| f == name)?;
+            if idx[k] != lead + at {
+                return None;
+            }
+        }
+        let after = lead + DEFAULT_FIELDS.len();
+        let ipp = match idx[F_IPPROTO] {
+            ABSENT => false,
+            i if i == after => true,
+            _ => return None,
+        };
+        Some(Plan {
+            lead,
+            extra: names.len() - after,
+            ipp,
+        })
+    }
 }
 
 impl Layout {
@@ -103,20 +151,32 @@ impl Layout {
             nfields: 0,
             have_fields: false,
             other_path: None,
+            plan: None,
+        }
+    }
+
+    /// The plan for data rows now, if they can go by one.
+    fn plan(&self) -> Option<Plan> {
+        match self.sep[..] {
+            [b] if b != b'\n' && b != b'\r' && self.have_fields && self.other_path.is_none() => {
+                self.plan
+            }
+            _ => None,
         }
     }
 
     fn set_fields<'a>(&mut self, names: impl Iterator<Item = &'a [u8]>) {
         self.idx = [ABSENT; NF];
-        let mut n = 0;
-        for (i, name) in names.enumerate() {
-            if let Some(k) = NAMES.iter().position(|f| f.as_bytes() == name) {
+        let names: Vec<&[u8]> = names.collect();
+        for (i, name) in names.iter().enumerate() {
+            if let Some(k) = NAMES.iter().position(|f| f.as_bytes() == *name) {
                 if self.idx[k] == ABSENT {
                     self.idx[k] = i;
                 }
             }
-            n = i + 1;
         }
+        let n = names.len();
+        self.plan = Plan::of(&names, &self.idx);
         for (c, &i) in self.cols.iter_mut().zip(&self.idx) {
             *c = if i < MAX_FIELDS {
                 i as u16
@@ -230,6 +290,9 @@ const IN_FLIGHT: usize = 2;
 struct Tsv {
     lay: Layout,
     starts: Starts,
+    /// Separator and newline masks of the block being read, one word per 64 bytes.
+    seps: Vec<u64>,
+    nls: Vec<u64>,
     warned_headerless: bool,
     headerless_rejects: u64,
 }
@@ -239,6 +302,8 @@ impl Tsv {
         Tsv {
             lay,
             starts: sentinel_starts(),
+            seps: Vec::new(),
+            nls: Vec::new(),
             warned_headerless: false,
             headerless_rejects: 0,
         }
@@ -269,6 +334,76 @@ impl Tsv {
     /// parsed where they lie; header lines and rows before `#fields` go through
     /// [`Tsv::line`]. Bytes after the last `\n` are ignored.
     fn block(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
+        match self.lay.plan() {
+            Some(plan) => self.block_planned(ctx, block, no, plan),
+            None => self.block_masked(ctx, block, no),
+        }
+    }
+
+    /// [`Tsv::block`] for a layout with a [`Plan`]: the masks of the whole block first, then
+    /// each row's separators are taken in column order, with no field starts written; a row
+    /// the plan does not fit is split and read as [`Tsv::line`] reads it.
+    fn block_planned(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64, mut plan: Plan) {
+        let sep = self.lay.sep[0];
+        let (mut seps_m, mut nls_m) = (
+            std::mem::take(&mut self.seps),
+            std::mem::take(&mut self.nls),
+        );
+        fill_masks(block, sep, b'\n', &mut seps_m, &mut nls_m);
+        let mut seps = Bits::new(&seps_m);
+        let mut nls = Bits::new(&nls_m);
+        let mut row_start = 0usize;
+        let mut rest = None;
+        loop {
+            let q = nls.pop();
+            if q == Bits::NONE {
+                break;
+            }
+            *no += 1;
+            let line = trim_cr(&block[row_start..q]);
+            match line.first() {
+                None => {}
+                Some(b'#') => {
+                    self.line(ctx, *no, line, false);
+                    match self.lay.plan() {
+                        Some(p) if self.lay.sep[..] == [sep] => plan = p,
+                        _ => {
+                            rest = Some(q + 1);
+                            break;
+                        }
+                    }
+                    seps.seek(q + 1);
+                }
+                Some(_) => {
+                    ctx.report.counts.read += 1;
+                    let end = row_start + line.len();
+                    if fast_path_on() {
+                        if let Some(rec) =
+                            planned_record(&mut seps, block, row_start, end, &self.lay, plan)
+                        {
+                            #[cfg(test)]
+                            PLANNED_ROWS.with(|c| c.set(c.get() + 1));
+                            ctx.emit(rec);
+                            row_start = q + 1;
+                            continue;
+                        }
+                    }
+                    let n = split_line(line, &self.lay.sep, &mut self.starts);
+                    fields(ctx, &self.lay, &self.starts, n, line, *no, line, false);
+                    seps.seek(q + 1);
+                }
+            }
+            row_start = q + 1;
+        }
+        (self.seps, self.nls) = (seps_m, nls_m);
+        if let Some(r) = rest {
+            // The header changed the layout: the rest goes by the general walk.
+            self.block_masked(ctx, &block[r..], no);
+        }
+    }
+
+    /// [`Tsv::block`] for any layout: the field starts of each row from the masks.
+    fn block_masked(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
         let sep = match self.lay.sep[..] {
             [b] if b != b'\n' => b,
             _ => return self.block_by_lines(ctx, block, no),
@@ -413,9 +548,10 @@ struct Parsed {
 }
 
 fn parse_blocks(file: &str, opts: &ReadOptions, jobs: Receiver<Job>, done: Sender<Parsed>) {
+    let mut st = Tsv::new(Layout::new());
     while let Ok(job) = jobs.recv() {
         let mut recs = job.recs;
-        let mut st = Tsv::new(job.lay);
+        st.lay = job.lay;
         let mut sink = |r| recs.push(r);
         let mut ctx = Ctx::new(file, opts, &mut sink);
         let mut no = 0u64;
@@ -695,6 +831,8 @@ thread_local! {
     static FAST_PATH: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// Rows this thread read through [`tsv_record`].
     static SLOW_ROWS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Rows this thread read by a [`Plan`].
+    static PLANNED_ROWS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]
@@ -851,8 +989,18 @@ impl<'a> Row<'a, '_> {
     }
 }
 
-impl Row<'_, '_> {
-    /// `(start, end)` of column `k` with a one-byte separator; absent columns are empty.
+impl<'a> FastCols<'a> for Row<'a, '_> {
+    #[inline(always)]
+    fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    #[inline(always)]
+    fn markers(&self) -> (&[u8], &[u8]) {
+        (self.unset, self.empty)
+    }
+
+    /// Absent columns point at the empty sentinel field.
     #[inline(always)]
     fn at(&self, k: usize) -> (usize, usize) {
         let i = self.cols[k] as usize;
@@ -861,14 +1009,35 @@ impl Row<'_, '_> {
             self.starts[(i + 1) & (2 * STARTS - 1)] as usize - 1,
         )
     }
+}
+
+/// Where [`fast_record`] finds a row's columns: `(start, end)` in one buffer of each of the
+/// [`NAMES`], an absent column as an empty field. The field starts of a split row and the
+/// separators popped in column order both give them.
+trait FastCols<'a> {
+    fn buf(&self) -> &'a [u8];
+    /// The unset and the empty markers.
+    fn markers(&self) -> (&[u8], &[u8]);
+    fn at(&self, k: usize) -> (usize, usize);
 
     /// Whether `buf[s..e]` is absent, unset or empty.
     #[inline(always)]
     fn unset_at(&self, s: usize, e: usize) -> bool {
-        match self.buf.get(s..e) {
-            Some(v) => v.is_empty() || v == self.unset || v == self.empty,
+        let (unset, empty) = self.markers();
+        match self.buf().get(s..e) {
+            Some(v) => v.is_empty() || v == unset || v == empty,
             None => false,
         }
+    }
+
+    /// Column `k` when set and not empty.
+    #[inline(always)]
+    fn value(&self, k: usize) -> Option<&'a [u8]> {
+        let (s, e) = self.at(k);
+        if self.unset_at(s, e) {
+            return None;
+        }
+        self.buf().get(s..e)
     }
 
     /// Column `k` as a count: Some(None) when absent, unset or empty; None when neither that
@@ -876,7 +1045,7 @@ impl Row<'_, '_> {
     #[inline(always)]
     fn fast_count(&self, k: usize) -> Option<Option<u64>> {
         let (s, e) = self.at(k);
-        match parse_u64_at(self.buf, s, e) {
+        match parse_u64_at(self.buf(), s, e) {
             Some(v) => Some(Some(v)),
             None if self.unset_at(s, e) => Some(None),
             None => None,
@@ -903,25 +1072,106 @@ impl Row<'_, '_> {
     #[inline(always)]
     fn fast_secs(&self, k: usize) -> Option<i64> {
         let (s, e) = self.at(k);
-        match secs_fixed(self.buf, s, e) {
+        match secs_fixed(self.buf(), s, e) {
             Some(v) => Some(v),
             None if self.unset_at(s, e) => Some(0),
-            None => parse_secs_us(self.buf.get(s..e)?),
+            None => parse_secs_us(self.buf().get(s..e)?),
         }
     }
+}
+
+/// The columns of a row read in order by [`Plan`]: `(start, end)` of each of the [`NAMES`].
+struct PoppedCols<'a, 'l> {
+    buf: &'a [u8],
+    lay: &'l Layout,
+    at: [(usize, usize); NF],
+}
+
+impl<'a> FastCols<'a> for PoppedCols<'a, '_> {
+    #[inline(always)]
+    fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    #[inline(always)]
+    fn markers(&self) -> (&[u8], &[u8]) {
+        (&self.lay.unset, &self.lay.empty)
+    }
+
+    #[inline(always)]
+    fn at(&self, k: usize) -> (usize, usize) {
+        self.at[k % NF]
+    }
+}
+
+/// [`fast_record`] of the row `buf[start..end]` of a [`Plan`] layout, its separators popped
+/// from `seps` in column order. None (the row has other columns or values, or fewer or more
+/// separators) leaves it to the general path; `seps` is then past the row or inside it.
+#[inline(always)]
+fn planned_record(
+    seps: &mut Bits<'_>,
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    lay: &Layout,
+    plan: Plan,
+) -> Option<FlowRecord> {
+    let mut s = start;
+    let mut last = 0;
+    for _ in 0..plan.lead {
+        last = seps.pop();
+        s = last.wrapping_add(1);
+    }
+    // The span of the next column, in locals the compiler keeps in registers.
+    let mut col = || {
+        last = seps.pop();
+        let span = (s, last);
+        s = last.wrapping_add(1);
+        span
+    };
+    let ts = col();
+    col(); // uid
+    let (oh, op, rh, rp, proto) = (col(), col(), col(), col(), col());
+    col(); // service
+    let (dur, ob, rb, state) = (col(), col(), col(), col());
+    for _ in 0..4 {
+        col(); // local_orig, local_resp, missed_bytes, history
+    }
+    let (opk, oib, rpk, rib) = (col(), col(), col(), col());
+    // `tunnel_parents` and the extra columns; the last ends the row.
+    let mut ipp = (end, end);
+    for j in 0..plan.extra {
+        let span = col();
+        if j == 1 && plan.ipp {
+            ipp = span;
+        }
+    }
+    if plan.extra == 1 && plan.ipp {
+        ipp = (s, end);
+    }
+    // Every separator in the row, and no more.
+    if last >= end || seps.peek() < end {
+        return None;
+    }
+    let at = [
+        ts, oh, op, rh, rp, proto, dur, ob, rb, state, opk, rpk, oib, rib, ipp,
+    ];
+    let cols = PoppedCols { buf, lay, at };
+    fast_record(&cols)
 }
 
 /// [`tsv_record`] for a row of the usual shapes (one-byte separator, numbers in digits,
 /// columns set or marked unset), without building errors; None leaves the row to
 /// [`tsv_record`], which decides and names what is wrong. Both give the same record.
 #[inline(always)]
-fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
+fn fast_record<'a>(row: &impl FastCols<'a>) -> Option<FlowRecord> {
+    let buf = row.buf();
     let (s, e) = row.at(F_TS);
-    let ts_us = parse_secs_us_at(row.buf, s, e)?;
+    let ts_us = parse_secs_us_at(buf, s, e)?;
     let (s, e) = row.at(F_OH);
-    let src = parse_ip_at(row.buf, s, e)?;
+    let src = parse_ip_at(buf, s, e)?;
     let (s, e) = row.at(F_RH);
-    let dst = parse_ip_at(row.buf, s, e)?;
+    let dst = parse_ip_at(buf, s, e)?;
     let src_port = row.fast_port(F_OP)?;
     let dst_port = row.fast_port(F_RP)?;
     let duration_us = row.fast_secs(F_DUR)?;
@@ -937,11 +1187,11 @@ fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
         Some(p) if p <= 255 => p as u8,
         _ => {
             let (s, e) = row.at(F_PROTO);
-            match short_tag(row.buf, s, e) {
+            match short_tag(buf, s, e) {
                 Some(TCP) => 6,
                 Some(UDP) => 17,
                 Some(ICMP) if src.is_ipv4() => 1,
-                _ => match row.get(F_PROTO) {
+                _ => match row.value(F_PROTO) {
                     Some(v) => proto_number(v, src.is_ipv6())?,
                     None => 0,
                 },
@@ -949,12 +1199,12 @@ fn fast_record(row: &Row<'_, '_>) -> Option<FlowRecord> {
         }
     };
     let (s, e) = row.at(F_STATE);
-    let state = match short_tag(row.buf, s, e) {
+    let state = match short_tag(buf, s, e) {
         Some(SF | S1 | S2 | S3 | RSTO | RSTR) => ConnState::Established,
         Some(S0 | REJ | RSTOS0 | RSTRH | SH | SHR) => ConnState::Failed,
         Some(OTH) => ConnState::Partial,
         _ => row
-            .get(F_STATE)
+            .value(F_STATE)
             .map_or(ConnState::Unknown, ConnState::from_zeek),
     };
     Some(FlowRecord {
@@ -1445,14 +1695,84 @@ mod tests {
             .all(|r| r.proto == 6 && r.bytes_out == 0 && r.duration_us == 0));
     }
 
+    /// Zeek's default columns, then `tail`.
+    fn default_header(lead: &str, tail: &str) -> String {
+        format!("#fields\t{lead}{}{tail}\n", DEFAULT_FIELDS.join("\t"))
+    }
+
+    #[test]
+    fn plans_of_real_headers() {
+        let plan = |h: &str| {
+            let mut lay = Layout::new();
+            lay.set_fields(h.trim_end().split('\t').skip(1).map(str::as_bytes));
+            lay.plan
+        };
+        let p = |lead, extra, ipp| Some(Plan { lead, extra, ipp });
+        assert_eq!(plan(&default_header("", "")), p(0, 0, false));
+        assert_eq!(plan(&default_header("_node_name\t", "")), p(1, 0, false));
+        assert_eq!(plan(&default_header("", "\tip_proto")), p(0, 1, true));
+        assert_eq!(
+            plan(&default_header("", "\tlabel\tdetailedlabel")),
+            p(0, 2, false)
+        );
+        assert_eq!(
+            plan(&default_header("", "\tip_proto\tlabel")),
+            p(0, 2, true)
+        );
+        // ip_proto not right after the defaults, a column of ours before them, reordered
+        // columns: the general walk.
+        assert_eq!(plan(&default_header("", "\tlabel\tip_proto")), None);
+        assert_eq!(plan(&default_header("duration\t", "")), None);
+        assert_eq!(plan(&default_header("ip_proto\t", "")), None);
+        let swapped =
+            default_header("", "").replace("orig_bytes\tresp_bytes", "resp_bytes\torig_bytes");
+        assert_eq!(plan(&swapped), None);
+        assert_eq!(plan("#fields\tts\tid.orig_h\tid.resp_h\n"), None);
+    }
+
+    /// Rows under the default columns go by the plan, and give what the general reader
+    /// gives for each shape it has to hand on: too few or too many columns, unset counts.
+    #[test]
+    fn planned_rows_match_lines() {
+        let row = "1331901001.250000\tCx2\t10.0.0.1\t49152\t8.8.8.8\t53\ttcp\t-\t12.5\t100\t2000\tSF\tT\tF\t0\tShADadFf\t5\t-\t4\t-\t(empty)";
+        let mut data = String::new();
+        for (lead, tail, pre, post) in [
+            ("", "", "", ""),
+            ("_node_name\t", "\tip_proto", "w1\t", "\t17"),
+            ("", "\tip_proto\tlabel", "", "\t17\tbenign"),
+        ] {
+            data += &default_header(lead, tail);
+            for _ in 0..3000 {
+                data += &format!("{pre}{row}{post}\n");
+            }
+            // More columns than a row may have, some more, too few; CRLF.
+            data += &format!("{pre}{row}{post}{}\n", "\t7".repeat(MAX_FIELDS));
+            data += &format!("{pre}{row}{post}\textra\n");
+            data += &format!("{pre}{}\n", &row[..row.len() - 10]);
+            data += &format!("{pre}{row}{post}\r\n");
+        }
+        let data = data.into_bytes();
+        same_as_lines(&data, 1 << 16, None);
+        PLANNED_ROWS.with(|c| c.set(0));
+        let (recs, rep) = read_with(&data, 1 << 16, None, BLOCK, 0);
+        let planned = PLANNED_ROWS.with(|c| c.get());
+        assert!(planned > 8000, "{planned} rows by the plan");
+        assert_eq!(rep.counts.rejected, 6, "{:?}", rep.diagnostics);
+        // Unset IP byte counts fall back to the payload counts.
+        assert!(recs
+            .iter()
+            .all(|r| r.bytes_out == 100 && r.bytes_in == 2000));
+        assert_eq!(recs.iter().filter(|r| r.proto == 17).count(), 2 * 3002);
+    }
+
     proptest! {
         #[test]
         fn blocks_match_lines_on_fragments(
-            parts in proptest::collection::vec(0usize..24, 0..300),
+            parts in proptest::collection::vec(0usize..40, 0..300),
             chunk in 1usize..64,
             fail in proptest::option::of(0usize..4000),
         ) {
-            const FRAGS: [&[u8]; 19] = [
+            const FRAGS: [&[u8]; 32] = [
                 b"#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n",
                 b"1.5\t10.0.0.1\t5\t10.0.0.2\t80\ttcp\n",
                 b"2.5\t10.0.0.1\t-\tfe80::1\t80\t6\r\n",
@@ -1472,11 +1792,26 @@ mod tests {
                 b"#unset_field\tNULL\n",
                 b"#unset_field\t-\n",
                 b"+5\t1.1.1.1\t80\t2.2.2.2\t+80\ttcp\t+1.5\t+3\tSF\tNULL\t+6\n",
+                // Zeek's default columns, read by a plan: alone, after a node name, with
+                // ip_proto and labels after them.
+                b"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\n",
+                b"#fields\t_node_name\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\tip_proto\n",
+                b"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\tip_proto\tlabel\n",
+                b"1331901000.000000\tCx1\t192.168.1.1\t5353\t224.0.0.251\t5353\tudp\tdns\t0.000123\t0\t0\tS0\t-\t-\t0\tD\t1\t73\t0\t0\t-\n",
+                b"1331901001.250000\tCx2\t10.0.0.1\t49152\t8.8.8.8\t53\ttcp\t-\t12.5\t100\t2000\tSF\tT\tF\t0\tShADadFf\t5\t360\t4\t2208\t(empty)\n",
+                b"n1\t1331901002.000000\tCx3\tfe80::1\t1\t::1\t2\ticmp\t-\t-\t-\t-\tOTH\t-\t-\t0\t-\t-\t-\t-\t-\t-\t1\n",
+                b"n2\t1331901003.000000\tCx4\t1.2.3.4\t1\t5.6.7.8\t2\tfoo\t-\t1\t2\t3\tRSTOS0X\t-\t-\t0\t-\t4\t5\t6\t7\t-\t300\r\n",
+                b"1331901004.000000\tCx5\t1.2.3.4\t1\t5.6.7.8\t2\ttcp\t-\t1\t2\t3\tSF\t-\t-\t0\t-\t4\t5\t6\t7\t-\t6\tbenign\textra\n",
+                b"1331901005.000000\tCx6\t1.2.3.4\t1\t5.6.7.8\t2\ttcp\t-\t1\t2\t3\tSF\t-\t-\t0\t-\t4\t5\n",
+                b"1331901006.000000\tCxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\t1.2.3.4\t65535\t5.6.7.8\t65536\tudp\tssl,http\t0.5\t-\t(empty)\tS1\t-\t-\t0\tDd\tNULL\t12345678901\t-\t-\t-\n",
+                b"1331901007\tCx8\t999.2.3.4\t1\t5.6.7.8\t2\ttcp\t-\t-0.5\t2\t3\tREJ\t-\t-\t0\t-\t4\t5\t6\t7\t-\n",
+                b"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n",
+                b"1331901009.000000\tCx9\t1.2.3.4\t1\t5.6.7.8\t2\ttcp\t-\t1\t2\t3\tSF\t-\t-\t0\t-\t4\t5\t6\t7\t-\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n",
             ];
             // Mostly rows, so that some blocks go to the threads.
             let data: Vec<u8> = parts
                 .iter()
-                .flat_map(|&i| FRAGS[if i < 19 { i } else { [1, 3, 10, 11, 12, 13, 14, 15, 18][i % 9] }].iter().copied())
+                .flat_map(|&i| FRAGS[if i < 32 { i } else { [1, 10, 12, 15, 22, 23, 24, 25, 26][i % 9] }].iter().copied())
                 .collect();
             same_as_lines(&data, chunk, fail);
         }
