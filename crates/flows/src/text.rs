@@ -502,33 +502,32 @@ pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
 pub(crate) fn parse_ip_at(buf: &[u8], s: usize, e: usize) -> Option<IpAddr> {
     let b = buf.get(s..e)?;
     if (7..=15).contains(&b.len()) {
-        // A fixed-size load, not a copy of variable length (which is a call to memcpy).
-        let lane = match buf
-            .get(s..s + 16)
-            .and_then(|w| <[u8; 16]>::try_from(w).ok())
-        {
-            Some(w) => w,
-            None => padded16(b),
+        let v4 = match buf.get(s.wrapping_sub(4)..s + 16) {
+            Some(w) => dotted_quad(w, b.len()),
+            None => dotted_quad(&padded(b), b.len()),
         };
-        if let Some(v4) = dotted_quad(lane, b.len()) {
+        if let Some(v4) = v4 {
             return Some(IpAddr::V4(v4));
         }
     }
     parse_ip(b)
 }
 
-/// `b` (at most 16 bytes) padded with zeros: for the fields near a buffer's end.
+/// `b` (at most 16 bytes) after four zero bytes and padded with zeros, as
+/// [`dotted_quad`] reads it: for fields at a buffer's start or end.
 #[cold]
-fn padded16(b: &[u8]) -> [u8; 16] {
-    let mut lane = [0u8; 16];
+fn padded(b: &[u8]) -> [u8; 20] {
+    let mut w = [0u8; 20];
     let n = b.len().min(16);
-    lane[..n].copy_from_slice(&b[..n]);
-    lane
+    w[4..4 + n].copy_from_slice(&b[..n]);
+    w
 }
 
-/// The first `len` (7..=15) bytes of `lane` as a dotted quad of 1–3 digit octets ≤ 255.
+/// The `len` (7..=15) bytes after the first four of `w` (20 bytes) as a dotted quad of 1–3
+/// digit octets ≤ 255.
 #[inline(always)]
-fn dotted_quad(lane: [u8; 16], len: usize) -> Option<Ipv4Addr> {
+fn dotted_quad(w: &[u8], len: usize) -> Option<Ipv4Addr> {
+    let lane: [u8; 16] = w.get(4..20)?.try_into().ok()?;
     let v = u8x16::from(lane);
     let d = v - u8x16::splat(b'0');
     let nine = u8x16::splat(9);
@@ -546,24 +545,26 @@ fn dotted_quad(lane: [u8; 16], len: usize) -> Option<Ipv4Addr> {
         d2.trailing_zeros() as usize,
         len,
     ];
-    let a = d.to_array();
-    let digit = |i: usize| a[i & 15] as u32;
+    // The four bytes before an octet's end, read as one word from the input (the bytes
+    // before the field are in `w` too): its top `l` bytes are the octet's digits. Reading
+    // the input, not a copy of the vector, keeps the load clear of a store in flight.
+    const KEEP: [u32; 4] = [0, 0xff00_0000, 0xffff_0000, 0xffff_ff00];
     let mut ip = 0u32;
     let mut start = 0usize;
+    let mut bad = false;
     for end in ends {
         let l = end.wrapping_sub(start);
-        if l.wrapping_sub(1) > 2 {
-            return None;
-        }
-        // Digits before the octet's start are multiplied by zero.
-        let o = digit(end.wrapping_sub(1))
-            + 10 * digit(end.wrapping_sub(2)) * u32::from(l >= 2)
-            + 100 * digit(end.wrapping_sub(3)) * u32::from(l >= 3);
-        if o > 255 {
-            return None;
-        }
+        bad |= l.wrapping_sub(1) > 2;
+        let at = end & 15;
+        let word = u32::from_le_bytes([w[at], w[at + 1], w[at + 2], w[at + 3]]);
+        let x = (word ^ 0x3030_3030) & KEEP[l & 3];
+        let o = ((x >> 8) & 0xff) * 100 + ((x >> 16) & 0xff) * 10 + (x >> 24);
+        bad |= o > 255;
         ip = ip << 8 | o;
         start = end + 1;
+    }
+    if bad {
+        return None;
     }
     Some(Ipv4Addr::from(ip))
 }
@@ -724,6 +725,32 @@ mod tests {
             if let Some(v) = secs_fixed(&buf, s, e) {
                 proptest::prop_assert_eq!(Some(v), parse_secs_us(&field));
             }
+        }
+
+        /// Dotted quads of every octet shape (one to four digits, leading zeros, values past
+        /// 255, a stray byte), wherever they lie in the buffer.
+        #[test]
+        fn dotted_quads_match_byte_loops(
+            pre in proptest::collection::vec(proptest::sample::select(&b"0123456789.\t"[..]), 0..20),
+            octets in proptest::collection::vec((
+                proptest::prop_oneof![8 => 0u32..256, 1 => 0u32..1100],
+                proptest::prop_oneof![8 => proptest::strategy::Just(0usize), 1 => 1usize..3],
+                proptest::option::weighted(0.03, proptest::sample::select(&b"x:.-9"[..])),
+            ), 3..=5),
+            post in proptest::collection::vec(proptest::sample::select(&b"0123456789.\t"[..]), 0..20),
+        ) {
+            let mut field = Vec::new();
+            for (i, (v, zeros, stray)) in octets.iter().enumerate() {
+                if i > 0 {
+                    field.push(b'.');
+                }
+                field.extend(std::iter::repeat_n(b'0', *zeros));
+                field.extend(v.to_string().bytes());
+                field.extend(stray);
+            }
+            let buf: Vec<u8> = pre.iter().chain(&field).chain(&post).copied().collect();
+            let (s, e) = (pre.len(), pre.len() + field.len());
+            proptest::prop_assert_eq!(parse_ip_at(&buf, s, e), parse_ip(&field));
         }
 
         /// Zeek's own time shapes, digit counts around the fixed ones.
