@@ -263,11 +263,21 @@ pub(crate) struct Ctx<'a> {
     pub file: &'a str,
     pub report: ReadReport,
     pub max_diags: usize,
-    pub sink: &'a mut dyn FnMut(FlowRecord),
+    pub sink: Sink<'a>,
+}
+
+/// Where a reader's records go: the caller's function, or (for a parsing thread) a batch
+/// that the reading thread hands on in order; a push in place of a call per record.
+pub(crate) enum Sink<'a> {
+    Fn(&'a mut dyn FnMut(FlowRecord)),
+    Batch(&'a mut Vec<FlowRecord>),
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(file: &'a str, opts: &ReadOptions, sink: &'a mut dyn FnMut(FlowRecord)) -> Self {
+        Self::to(file, opts, Sink::Fn(sink))
+    }
+    pub fn to(file: &'a str, opts: &ReadOptions, sink: Sink<'a>) -> Self {
         Ctx {
             file,
             report: ReadReport::default(),
@@ -289,10 +299,18 @@ impl<'a> Ctx<'a> {
         self.report.counts.rejected += 1;
         self.diag(line, value, reason);
     }
-    #[inline]
+    #[inline(always)]
     pub fn emit(&mut self, rec: FlowRecord) {
         self.report.counts.used += 1;
-        (self.sink)(rec);
+        self.deliver(rec);
+    }
+    /// Hands a record on without counting it.
+    #[inline(always)]
+    pub fn deliver(&mut self, rec: FlowRecord) {
+        match &mut self.sink {
+            Sink::Fn(f) => f(rec),
+            Sink::Batch(v) => v.push(rec),
+        }
     }
     pub fn finish(mut self, format: Format) -> ReadReport {
         self.report.files.push(FileSummary {

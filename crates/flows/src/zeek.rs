@@ -14,7 +14,7 @@ use crate::text::{
     parse_u64_at, push_starts, secs_fixed, split_line, trim_cr, Bits, Lines, Starts, Windows,
     MAX_FIELDS, STARTS,
 };
-use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport};
+use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport, Sink};
 
 const F_TS: usize = 0;
 const F_OH: usize = 1;
@@ -552,8 +552,7 @@ fn parse_blocks(file: &str, opts: &ReadOptions, jobs: Receiver<Job>, done: Sende
     while let Ok(job) = jobs.recv() {
         let mut recs = job.recs;
         st.lay = job.lay;
-        let mut sink = |r| recs.push(r);
-        let mut ctx = Ctx::new(file, opts, &mut sink);
+        let mut ctx = Ctx::to(file, opts, Sink::Batch(&mut recs));
         let mut no = 0u64;
         st.block(&mut ctx, &job.buf[..job.len], &mut no);
         let report = std::mem::take(&mut ctx.report);
@@ -657,7 +656,7 @@ impl Workers {
             return false;
         };
         for r in p.recs.drain(..) {
-            (ctx.sink)(r);
+            ctx.deliver(r);
         }
         let rep = p.report;
         ctx.report.counts.add(rep.counts);
