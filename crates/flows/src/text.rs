@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
 
-use wide::u8x16;
+use wide::{i16x8, u8x16};
 
 /// Splits a byte stream into lines without copying them (except when a line straddles the
 /// internal buffer's end). Lines longer than `MAX_LINE` are cut into pieces.
@@ -481,19 +481,46 @@ pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
     if e < 15 || e > buf.len() {
         return None;
     }
-    let w = load8_end(buf, e);
-    if (w >> 8) as u8 != b'.' {
+    match len {
+        17 => epoch_us(buf, s),
+        8 => {
+            // `d.dddddd` in one word: the dot read as a zero digit gives d·10⁷ + the
+            // fraction.
+            let w = load8_end(buf, e);
+            if (w >> 8) as u8 != b'.' {
+                return None;
+            }
+            let v = digits8(w & !0xff00 | 0x3000, 8)?;
+            Some((v - 9_000_000 * (w as u8 - b'0') as u64) as i64)
+        }
+        _ => None,
+    }
+}
+
+/// Zeek's epoch time `dddddddddd.dddddd` at `buf[s..s + 17]` as microseconds: the first
+/// sixteen bytes in one vector, their digits paired by multiply-adds, the last digit alone.
+#[inline(always)]
+fn epoch_us(buf: &[u8], s: usize) -> Option<i64> {
+    let w: [u8; 16] = buf.get(s..s + 16)?.try_into().ok()?;
+    let last = buf.get(s + 16)?.wrapping_sub(b'0');
+    let d = u8x16::from(w) - u8x16::splat(b'0');
+    let nine = u8x16::splat(9);
+    let digits = d.max(nine).simd_eq(nine).to_bitmask();
+    if digits != 0xffff & !(1 << 10) || w[10] != b'.' || last > 9 {
         return None;
     }
-    let frac = digits8(w, 6)?;
-    let whole = match len {
-        17 => {
-            digits8(load8_end(buf, e - 15), 2)? * 100_000_000 + digits8(load8_end(buf, e - 7), 8)?
-        }
-        8 => digits8(load8_end(buf, e - 7), 1)?,
-        _ => return None,
-    };
-    Some(whole as i64 * 1_000_000 + frac as i64)
+    // Bytes 0–7: four two-digit numbers. Bytes 8–15 (d d . f f f f f): the last two whole
+    // digits, and the first five of the fraction weighted by place (the dot by zero).
+    let lo = i16x8::from_u8x16_low(d)
+        .dot(i16x8::from([10, 1, 10, 1, 10, 1, 10, 1]))
+        .to_array();
+    let hi = i16x8::from_u8x16_high(d)
+        .dot(i16x8::from([10, 1, 0, 10_000, 1000, 100, 10, 1]))
+        .to_array();
+    let whole =
+        ((lo[0] * 100 + lo[1]) as i64 * 10_000 + (lo[2] * 100 + lo[3]) as i64) * 100 + hi[0] as i64;
+    let frac = (hi[1] + hi[2] + hi[3]) as i64 * 10 + last as i64;
+    Some(whole * 1_000_000 + frac)
 }
 
 /// [`parse_ip`] of `buf[s..e]`, a dotted quad sixteen bytes at a time: two vector compares

@@ -1186,11 +1186,10 @@ fn fast_record<'a>(row: &impl FastCols<'a>) -> Option<FlowRecord> {
         Some(p) if p <= 255 => p as u8,
         _ => {
             let (s, e) = row.at(F_PROTO);
-            match short_tag(buf, s, e) {
-                Some(TCP) => 6,
-                Some(UDP) => 17,
-                Some(ICMP) if src.is_ipv4() => 1,
-                _ => match row.value(F_PROTO) {
+            match short_tag(buf, s, e).and_then(|t| lookup(&PROTOS, PROTO_K, t)) {
+                // icmp is ICMPv6 between IPv6 addresses.
+                Some(p) => p + 57 * u8::from(p == 1 && src.is_ipv6()),
+                None => match row.value(F_PROTO) {
                     Some(v) => proto_number(v, src.is_ipv6())?,
                     None => 0,
                 },
@@ -1198,11 +1197,9 @@ fn fast_record<'a>(row: &impl FastCols<'a>) -> Option<FlowRecord> {
         }
     };
     let (s, e) = row.at(F_STATE);
-    let state = match short_tag(buf, s, e) {
-        Some(SF | S1 | S2 | S3 | RSTO | RSTR) => ConnState::Established,
-        Some(S0 | REJ | RSTOS0 | RSTRH | SH | SHR) => ConnState::Failed,
-        Some(OTH) => ConnState::Partial,
-        _ => row
+    let state = match short_tag(buf, s, e).and_then(|t| lookup(&STATES, STATE_K, t)) {
+        Some(st) => st,
+        None => row
             .value(F_STATE)
             .map_or(ConnState::Unknown, ConnState::from_zeek),
     };
@@ -1244,23 +1241,67 @@ fn short_tag(buf: &[u8], s: usize, e: usize) -> Option<u64> {
     Some(w | len as u64)
 }
 
-// The protocol and state names the fast path knows; any other goes by the slice matchers.
-const TCP: u64 = tag(b"tcp");
-const UDP: u64 = tag(b"udp");
-const ICMP: u64 = tag(b"icmp");
-const SF: u64 = tag(b"SF");
-const S0: u64 = tag(b"S0");
-const S1: u64 = tag(b"S1");
-const S2: u64 = tag(b"S2");
-const S3: u64 = tag(b"S3");
-const REJ: u64 = tag(b"REJ");
-const RSTO: u64 = tag(b"RSTO");
-const RSTR: u64 = tag(b"RSTR");
-const RSTOS0: u64 = tag(b"RSTOS0");
-const RSTRH: u64 = tag(b"RSTRH");
-const SH: u64 = tag(b"SH");
-const SHR: u64 = tag(b"SHR");
-const OTH: u64 = tag(b"OTH");
+// The protocol and state names the fast path knows, each in a slot of its own by a
+// multiplicative hash of its tag: which one a row has varies from row to row, so a table
+// load replaces branches that would often be mispredicted. Other names go by the slice
+// matchers.
+
+/// Hash multipliers, found by search, that put each name below in a slot of its own.
+const PROTO_K: u64 = 0x1027_c4d1_c386_bbc5;
+const STATE_K: u64 = 0x9b81_0e76_6ec9_d287;
+
+const PROTOS: [(u64, u8); 4] = slots(&[(b"tcp", 6), (b"udp", 17), (b"icmp", 1)], PROTO_K);
+const STATES: [(u64, ConnState); 16] = {
+    use ConnState::{Established as E, Failed as F, Partial as P};
+    slots(
+        &[
+            (b"SF", E),
+            (b"S1", E),
+            (b"S2", E),
+            (b"S3", E),
+            (b"RSTO", E),
+            (b"RSTR", E),
+            (b"S0", F),
+            (b"REJ", F),
+            (b"RSTOS0", F),
+            (b"RSTRH", F),
+            (b"SH", F),
+            (b"SHR", F),
+            (b"OTH", P),
+        ],
+        STATE_K,
+    )
+};
+
+/// The slot of a tag in a table of `N` (a power of two) slots.
+const fn slot<const N: usize>(t: u64, k: u64) -> usize {
+    (t.wrapping_mul(k) >> (64 - N.trailing_zeros())) as usize
+}
+
+/// The table of `names` by [`slot`]; two in one slot fail the build. Empty slots hold
+/// `u64::MAX`, which is no tag (a tag's low byte is its length, 0 to 7).
+const fn slots<V: Copy, const N: usize>(names: &[(&[u8], V)], k: u64) -> [(u64, V); N] {
+    let mut out = [(u64::MAX, names[0].1); N];
+    let mut i = 0;
+    while i < names.len() {
+        let t = tag(names[i].0);
+        let h = slot::<N>(t, k);
+        assert!(
+            out[h].0 == u64::MAX,
+            "two names in one slot: search another multiplier"
+        );
+        out[h] = (t, names[i].1);
+        i += 1;
+    }
+    out
+}
+
+/// The value of tag `t` in `table`.
+#[inline(always)]
+fn lookup<V: Copy, const N: usize>(table: &[(u64, V); N], k: u64, t: u64) -> Option<V> {
+    let (have, v) = table[slot::<N>(t, k) % N];
+    (have == t).then_some(v)
+}
 
 #[inline(always)]
 fn tsv_record<'a>(row: &Row<'a, '_>) -> Result<FlowRecord, FieldErr<'a>> {
@@ -1692,6 +1733,34 @@ mod tests {
         assert!(recs
             .iter()
             .all(|r| r.proto == 6 && r.bytes_out == 0 && r.duration_us == 0));
+    }
+
+    /// The slot tables give what the slice matchers give, for their names and for others.
+    #[test]
+    fn name_tables_match_matchers() {
+        let states = [
+            "SF", "S0", "S1", "S2", "S3", "REJ", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH", "SHR",
+            "OTH",
+        ];
+        for n in states {
+            let want = ConnState::from_zeek(n.as_bytes());
+            assert_eq!(
+                lookup(&STATES, STATE_K, tag(n.as_bytes())),
+                Some(want),
+                "{n}"
+            );
+        }
+        for n in ["tcp", "udp", "icmp"] {
+            let got = lookup(&PROTOS, PROTO_K, tag(n.as_bytes()));
+            assert_eq!(got, proto_number(n.as_bytes(), false), "{n}");
+        }
+        for n in [
+            "", "S", "SF ", "sf", "RSTOS0X", "TCP", "icmp6", "tcpx", "OTH2", "-", "ud",
+        ] {
+            let t = tag(n.as_bytes());
+            assert_eq!(lookup(&STATES, STATE_K, t), None, "{n}");
+            assert_eq!(lookup(&PROTOS, PROTO_K, t), None, "{n}");
+        }
     }
 
     /// Zeek's default columns, then `tail`.
