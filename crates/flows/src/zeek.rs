@@ -334,16 +334,33 @@ impl Tsv {
     /// parsed where they lie; header lines and rows before `#fields` go through
     /// [`Tsv::line`]. Bytes after the last `\n` are ignored.
     fn block(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
-        match self.lay.plan() {
-            Some(plan) => self.block_planned(ctx, block, no, plan),
-            None => self.block_masked(ctx, block, no),
+        // A header line that gives or takes away a plan hands the rest of the block to the
+        // other walk; each walk reads at least that line.
+        let mut at = 0;
+        while at < block.len() {
+            let rest = &block[at..];
+            let stop = match self.lay.plan() {
+                Some(plan) => self.block_planned(ctx, rest, no, plan),
+                None => self.block_masked(ctx, rest, no),
+            };
+            match stop {
+                Some(n) if n > 0 => at += n,
+                _ => break,
+            }
         }
     }
 
     /// [`Tsv::block`] for a layout with a [`Plan`]: the masks of the whole block first, then
     /// each row's separators are taken in column order, with no field starts written; a row
     /// the plan does not fit is split and read as [`Tsv::line`] reads it.
-    fn block_planned(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64, mut plan: Plan) {
+    /// Returns where a header line left a layout without a plan, for [`Tsv::block_masked`].
+    fn block_planned(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        block: &[u8],
+        no: &mut u64,
+        mut plan: Plan,
+    ) -> Option<usize> {
         let sep = self.lay.sep[0];
         let (mut seps_m, mut nls_m) = (
             std::mem::take(&mut self.seps),
@@ -396,17 +413,18 @@ impl Tsv {
             row_start = q + 1;
         }
         (self.seps, self.nls) = (seps_m, nls_m);
-        if let Some(r) = rest {
-            // The header changed the layout: the rest goes by the general walk.
-            self.block_masked(ctx, &block[r..], no);
-        }
+        rest
     }
 
-    /// [`Tsv::block`] for any layout: the field starts of each row from the masks.
-    fn block_masked(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
+    /// [`Tsv::block`] for any layout: the field starts of each row from the masks. Returns
+    /// where a header line gave the layout a plan, for [`Tsv::block_planned`].
+    fn block_masked(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) -> Option<usize> {
         let sep = match self.lay.sep[..] {
             [b] if b != b'\n' => b,
-            _ => return self.block_by_lines(ctx, block, no),
+            _ => {
+                self.block_by_lines(ctx, block, no);
+                return None;
+            }
         };
         let mut row_start = 0usize;
         let mut n = 1usize;
@@ -422,7 +440,11 @@ impl Tsv {
                 if !self.row_in_block(ctx, *no, block, row_start, end, n, sep) {
                     // A `#separator` line changed the separator: the masks ahead are of
                     // the old one.
-                    return self.block_by_lines(ctx, &block[end + 1..], no);
+                    self.block_by_lines(ctx, &block[end + 1..], no);
+                    return None;
+                }
+                if block[row_start] == b'#' && self.lay.plan().is_some() {
+                    return Some(end + 1);
                 }
                 row_start = end + 1;
                 n = 1;
@@ -431,6 +453,7 @@ impl Tsv {
             }
             n = push_starts(&mut self.starts, n, seps, base);
         }
+        None
     }
 
     /// [`Tsv::block`] one line at a time.
@@ -1826,6 +1849,15 @@ mod tests {
         let planned = PLANNED_ROWS.with(|c| c.get());
         assert!(planned > 8000, "{planned} rows by the plan");
         assert_eq!(rep.counts.rejected, 6, "{:?}", rep.diagnostics);
+        // A file smaller than a block: the rows after its header go by the plan too.
+        let small = format!(
+            "#separator \\x09\n{}{}",
+            default_header("", ""),
+            format!("{row}\n").repeat(10)
+        );
+        PLANNED_ROWS.with(|c| c.set(0));
+        let (few, _) = read_with(small.as_bytes(), 1 << 16, None, BLOCK, 0);
+        assert_eq!((few.len(), PLANNED_ROWS.with(|c| c.get())), (10, 10));
         // Unset IP byte counts fall back to the payload counts.
         assert!(recs
             .iter()
