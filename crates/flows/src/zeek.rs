@@ -110,7 +110,8 @@ impl Plan {
     /// The plan of `names` whose columns of [`NAMES`] are at `idx`, if they have its shape.
     fn of(names: &[&[u8]], idx: &[usize; NF]) -> Option<Plan> {
         let lead = idx[F_TS];
-        let cols = names.get(lead..lead + DEFAULT_FIELDS.len())?;
+        // No `ts` column: `lead` is ABSENT.
+        let cols = names.get(lead..lead.checked_add(DEFAULT_FIELDS.len())?)?;
         if names.len() > MAX_FIELDS
             || cols
                 .iter()
@@ -1819,6 +1820,7 @@ mod tests {
             default_header("", "").replace("orig_bytes\tresp_bytes", "resp_bytes\torig_bytes");
         assert_eq!(plan(&swapped), None);
         assert_eq!(plan("#fields\tts\tid.orig_h\tid.resp_h\n"), None);
+        assert_eq!(plan("#fields\tuid\tid.orig_h\tid.resp_h\n"), None);
     }
 
     /// Rows under the default columns go by the plan, and give what the general reader
