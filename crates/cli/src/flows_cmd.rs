@@ -759,8 +759,15 @@ fn read_all(
         if let Some(w) = parquet.as_deref_mut() {
             w.set_source_file(Some(&p.display().to_string()));
         }
-        let rep = unmask_flows::read_path(p, &opts, &mut tee(parquet.as_deref_mut(), sink))
-            .with_context(|| format!("reading {}", p.display()))?;
+        let rep = unmask_flows::read_path_batches(p, &opts, &mut |batch| {
+            for r in batch {
+                if let Some(w) = parquet.as_deref_mut() {
+                    w.push(r);
+                }
+                sink(r);
+            }
+        })
+        .with_context(|| format!("reading {}", p.display()))?;
         out.counts.add(rep.counts);
         out.skipped += rep.skipped;
         files += rep.files.len();
@@ -1306,7 +1313,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
         wc_runs.push(wc(&path)?.0);
         let t = Instant::now();
         n = 0;
-        rep = unmask_flows::read_path(&path, &opts, &mut |_r: FlowRecord| n += 1)?;
+        rep = unmask_flows::read_path_batches(&path, &opts, &mut |b| n += b.len() as u64)?;
         read_runs.push(t.elapsed().as_secs_f64());
     }
     let (wc_s, wc_med) = best_median(&mut wc_runs);
@@ -1330,7 +1337,9 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
         DetectConfig::default(),
         0.8,
     );
-    let rep2 = unmask_flows::read_path(&path, &opts, &mut |r: FlowRecord| pipe.push(&r))?;
+    let rep2 = unmask_flows::read_path_batches(&path, &opts, &mut |b| {
+        b.iter().for_each(|r| pipe.push(r))
+    })?;
     let push_s = t.elapsed().as_secs_f64();
     let pairs = pipe.pairs();
     let tally = pipe.tally;
@@ -1350,7 +1359,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
         0.8,
     );
     pipe.every_pair = true;
-    unmask_flows::read_path(&path, &opts, &mut |r: FlowRecord| pipe.push(&r))?;
+    unmask_flows::read_path_batches(&path, &opts, &mut |b| b.iter().for_each(|r| pipe.push(r)))?;
     let all_pairs = pipe.pairs();
     let all_report = pipe.finish(Some(db), None);
     let all_s = t.elapsed().as_secs_f64();

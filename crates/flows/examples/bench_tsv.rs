@@ -14,7 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use unmask_flows::{read_path, synth_conn_log_from, FlowRecord, ReadOptions};
+use unmask_flows::{read_path, read_path_batches, synth_conn_log_from, FlowRecord, ReadOptions};
 
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -53,9 +53,11 @@ fn main() {
             let t = Instant::now();
             let mut n = 0u64;
             let mut bytes = 0u64;
-            let rep = read_path(Path::new(&args[1]), &opts, &mut |r| {
-                n += 1;
-                bytes = bytes.wrapping_add(r.bytes_out);
+            let rep = read_path_batches(Path::new(&args[1]), &opts, &mut |b| {
+                for r in b {
+                    n += 1;
+                    bytes = bytes.wrapping_add(r.bytes_out);
+                }
             })
             .expect("read");
             let s = t.elapsed().as_secs_f64();

@@ -266,11 +266,38 @@ pub(crate) struct Ctx<'a> {
     pub sink: Sink<'a>,
 }
 
-/// Where a reader's records go: the caller's function, or (for a parsing thread) a batch
-/// that the reading thread hands on in order; a push in place of a call per record.
+/// Where a reader's records go: the caller's function per record, the caller's function
+/// per batch (collected here), or (for a parsing thread) a batch that the reading thread
+/// hands on in order; a push in place of a call per record.
 pub(crate) enum Sink<'a> {
     Fn(&'a mut dyn FnMut(FlowRecord)),
+    Batches {
+        buf: Vec<FlowRecord>,
+        out: &'a mut dyn FnMut(&[FlowRecord]),
+    },
     Batch(&'a mut Vec<FlowRecord>),
+}
+
+/// Records per batch collected for a [`Sink::Batches`] (blocks read on parsing threads go
+/// as they come, a block's worth).
+const BATCH: usize = 4096;
+
+/// Where the records of a read go: one call per record, or one per batch.
+pub(crate) enum Out<'a> {
+    Each(&'a mut dyn FnMut(FlowRecord)),
+    Batches(&'a mut dyn FnMut(&[FlowRecord])),
+}
+
+impl Out<'_> {
+    pub(crate) fn sink(&mut self) -> Sink<'_> {
+        match self {
+            Out::Each(f) => Sink::Fn(&mut **f),
+            Out::Batches(f) => Sink::Batches {
+                buf: Vec::new(),
+                out: &mut **f,
+            },
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -309,10 +336,35 @@ impl<'a> Ctx<'a> {
     pub fn deliver(&mut self, rec: FlowRecord) {
         match &mut self.sink {
             Sink::Fn(f) => f(rec),
+            Sink::Batches { buf, out } => {
+                buf.push(rec);
+                if buf.len() >= BATCH {
+                    out(buf);
+                    buf.clear();
+                }
+            }
             Sink::Batch(v) => v.push(rec),
         }
     }
+    /// Hands on every record of `recs` (left empty) after those collected so far.
+    pub fn deliver_all(&mut self, recs: &mut Vec<FlowRecord>) {
+        match &mut self.sink {
+            Sink::Fn(f) => recs.drain(..).for_each(f),
+            Sink::Batches { buf, out } => {
+                if !buf.is_empty() {
+                    out(buf);
+                    buf.clear();
+                }
+                if !recs.is_empty() {
+                    out(recs);
+                }
+                recs.clear();
+            }
+            Sink::Batch(v) => v.append(recs),
+        }
+    }
     pub fn finish(mut self, format: Format) -> ReadReport {
+        self.deliver_all(&mut Vec::new());
         self.report.files.push(FileSummary {
             file: self.file.to_string(),
             format: Some(format),
@@ -335,6 +387,25 @@ pub fn read_path(
     path: &Path,
     opts: &ReadOptions,
     sink: &mut dyn FnMut(FlowRecord),
+) -> Result<ReadReport, FlowError> {
+    read_path_to(path, opts, &mut Out::Each(sink))
+}
+
+/// [`read_path`] handing the records on in batches: slices in file order, each as it is
+/// ready (a block's worth for Zeek TSV read on several threads). For consumers that loop
+/// over records themselves, it saves a call per record.
+pub fn read_path_batches(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(&[FlowRecord]),
+) -> Result<ReadReport, FlowError> {
+    read_path_to(path, opts, &mut Out::Batches(sink))
+}
+
+fn read_path_to(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut Out<'_>,
 ) -> Result<ReadReport, FlowError> {
     let meta = std::fs::metadata(path).map_err(|e| FlowError::Io {
         path: path.to_path_buf(),
@@ -401,7 +472,7 @@ fn read_one(
     path: &Path,
     opts: &ReadOptions,
     in_dir: bool,
-    sink: &mut dyn FnMut(FlowRecord),
+    sink: &mut Out<'_>,
 ) -> Result<ReadReport, FlowError> {
     let name = path.display().to_string();
     let (reader, head) = open_sniffed(path).map_err(|e| FlowError::Io {
@@ -438,7 +509,7 @@ fn read_one(
         // which rejects every line with a diagnostic saying why.
         None => Format::ZeekTsv,
     };
-    Ok(read_format(format, reader, &name, opts, sink))
+    Ok(read_format_to(format, reader, &name, opts, sink))
 }
 
 /// Reads `input` as `format` (no decompression: wrap gzip yourself or use [`read_path`]).
@@ -449,6 +520,41 @@ pub fn read_format(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(FlowRecord),
 ) -> ReadReport {
+    read_format_to(format, input, file, opts, &mut Out::Each(sink))
+}
+
+fn read_format_to(
+    format: Format,
+    input: impl Read + Send,
+    file: &str,
+    opts: &ReadOptions,
+    out: &mut Out<'_>,
+) -> ReadReport {
+    let sink = match (format, out) {
+        (Format::ZeekTsv, out) => return zeek::read_zeek_tsv_to(input, file, opts, out),
+        (_, Out::Each(sink)) => sink,
+        (_, Out::Batches(out)) => {
+            // The other readers go record by record: collected into batches here.
+            let mut buf = Vec::with_capacity(BATCH);
+            let rep = read_format_to(
+                format,
+                input,
+                file,
+                opts,
+                &mut Out::Each(&mut |r| {
+                    buf.push(r);
+                    if buf.len() >= BATCH {
+                        out(&buf);
+                        buf.clear();
+                    }
+                }),
+            );
+            if !buf.is_empty() {
+                out(&buf);
+            }
+            return rep;
+        }
+    };
     match format {
         Format::ZeekTsv => read_zeek_tsv(input, file, opts, sink),
         Format::ZeekJson => read_zeek_json(input, file, opts, sink),

@@ -14,7 +14,7 @@ use crate::text::{
     parse_u64_at, push_starts, secs_fixed, split_line, trim_cr, Bits, Lines, Starts, Windows,
     MAX_FIELDS, STARTS,
 };
-use crate::{ConnState, Ctx, FlowRecord, Format, ReadOptions, ReadReport, Sink};
+use crate::{ConnState, Ctx, FlowRecord, Format, Out, ReadOptions, ReadReport, Sink};
 
 const F_TS: usize = 0;
 const F_OH: usize = 1;
@@ -270,11 +270,21 @@ pub fn read_zeek_tsv(
     opts: &ReadOptions,
     sink: &mut dyn FnMut(FlowRecord),
 ) -> ReadReport {
+    read_zeek_tsv_to(input, file, opts, &mut Out::Each(sink))
+}
+
+/// [`read_zeek_tsv`] to either kind of sink.
+pub(crate) fn read_zeek_tsv_to(
+    input: impl Read,
+    file: &str,
+    opts: &ReadOptions,
+    out: &mut Out<'_>,
+) -> ReadReport {
     // Asked once: it reads cgroup files, and the fuzz targets call this in a loop.
     static CORES: OnceLock<usize> = OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let workers = if cores > 1 { cores.min(MAX_WORKERS) } else { 0 };
-    read_tsv_blocks(input, file, opts, sink, BLOCK, workers)
+    read_tsv_blocks(input, file, opts, out, BLOCK, workers)
 }
 
 /// The first block's size: a small input is read without a 1 MiB buffer.
@@ -679,9 +689,7 @@ impl Workers {
         let Ok(mut p) = self.results[w].recv() else {
             return false;
         };
-        for r in p.recs.drain(..) {
-            ctx.deliver(r);
-        }
+        ctx.deliver_all(&mut p.recs);
         let rep = p.report;
         ctx.report.counts.add(rep.counts);
         ctx.report.skipped += rep.skipped;
@@ -719,11 +727,11 @@ fn read_tsv_blocks(
     mut input: impl Read,
     file: &str,
     opts: &ReadOptions,
-    sink: &mut dyn FnMut(FlowRecord),
+    out: &mut Out<'_>,
     block: usize,
     workers: usize,
 ) -> ReadReport {
-    let mut ctx = Ctx::new(file, opts, sink);
+    let mut ctx = Ctx::to(file, opts, out.sink());
     let mut st = Tsv::new(Layout::new());
     std::thread::scope(|s| {
         let mut w = Workers::new();
@@ -1598,6 +1606,18 @@ mod tests {
         block: usize,
         workers: usize,
     ) -> (Vec<FlowRecord>, ReadReport) {
+        read_via(data, chunk, fail_at, block, workers, false)
+    }
+
+    /// [`read_with`], the records handed on in batches when `batches`.
+    fn read_via(
+        data: &[u8],
+        chunk: usize,
+        fail_at: Option<usize>,
+        block: usize,
+        workers: usize,
+        batches: bool,
+    ) -> (Vec<FlowRecord>, ReadReport) {
         let mut recs = Vec::new();
         let opts = ReadOptions {
             max_diagnostics: 50,
@@ -1620,7 +1640,22 @@ mod tests {
                 FAST_PATH.with(|f| f.set(true));
                 st.finish(ctx)
             }
-            _ => read_tsv_blocks(input, "f", &opts, &mut |r| recs.push(r), block, workers),
+            _ if batches => read_tsv_blocks(
+                input,
+                "f",
+                &opts,
+                &mut Out::Batches(&mut |b| recs.extend_from_slice(b)),
+                block,
+                workers,
+            ),
+            _ => read_tsv_blocks(
+                input,
+                "f",
+                &opts,
+                &mut Out::Each(&mut |r| recs.push(r)),
+                block,
+                workers,
+            ),
         };
         (recs, rep)
     }
@@ -1630,11 +1665,11 @@ mod tests {
     fn same_as_lines(data: &[u8], chunk: usize, fail_at: Option<usize>) {
         let want = read_with(data, chunk, fail_at, 0, 0);
         for block in [40, 300, 4096, BLOCK] {
-            for workers in [0, 2] {
-                let got = read_with(data, chunk, fail_at, block, workers);
+            for (workers, batches) in [(0, false), (2, false), (0, true), (2, true)] {
+                let got = read_via(data, chunk, fail_at, block, workers, batches);
                 assert!(
                     got == want,
-                    "block {block}, {workers} threads, reads of {chunk}, fail at {fail_at:?}"
+                    "block {block}, {workers} threads, batches {batches}, reads of {chunk}, fail at {fail_at:?}"
                 );
             }
         }

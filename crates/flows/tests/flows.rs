@@ -446,6 +446,40 @@ fn gzip_multi_member_and_header_change_mid_file() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Batches give the records one by one would, in the same order, with the same report: every
+/// shared format, and a conn.log large enough for the parsing threads.
+#[test]
+fn batches_match_records() {
+    let dir = std::env::temp_dir().join(format!("unmask-batches-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("conn.log");
+    let mut f = std::fs::File::create(&big).unwrap();
+    synth_conn_log(&mut f, 60_000, 3).unwrap();
+    drop(f);
+    for path in [
+        net("zeek"),
+        net("suricata"),
+        net("nfdump"),
+        net("netflow"),
+        big.clone(),
+    ] {
+        let (want, want_rep) = read_all(&path);
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        let rep = read_path_batches(&path, &ReadOptions::default(), &mut |b| {
+            sizes.push(b.len());
+            got.extend_from_slice(b);
+        })
+        .expect("readable");
+        assert!(!want.is_empty(), "{}", path.display());
+        assert!(got == want, "{}", path.display());
+        assert_eq!(rep, want_rep, "{}", path.display());
+        assert!(sizes.iter().all(|&n| n > 0), "no empty batch");
+        assert!(sizes.len() < want.len(), "records come in batches");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn synthetic_conn_log_reads_back() {
     let mut buf = Vec::new();
