@@ -8,7 +8,9 @@
 //!
 //! * [`read_path`] reads a file or a directory of rotated logs (sorted by path), decompresses
 //!   gzip transparently (detected by its magic bytes, multi-member files included) and
-//!   detects the [`Format`] from the content (or uses [`ReadOptions::format`]).
+//!   detects the [`Format`] from the content (or uses [`ReadOptions::format`]);
+//!   [`read_path_batches`] does the same, handing records on in batches (slices in file
+//!   order) for consumers that loop over them.
 //! * Per-format functions take any [`std::io::Read`] (a `&[u8]` works, which is what the fuzz
 //!   targets use): [`read_zeek_tsv`], [`read_zeek_json`], [`read_eve`], [`read_nfdump_csv`],
 //!   [`read_netflow_pcap`], [`read_pcap_flows`]. NetFlow v5/v9/IPFIX datagrams are decoded by
