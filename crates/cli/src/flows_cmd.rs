@@ -759,15 +759,9 @@ fn read_all(
         if let Some(w) = parquet.as_deref_mut() {
             w.set_source_file(Some(&p.display().to_string()));
         }
-        let rep = unmask_flows::read_path_batches(p, &opts, &mut |batch| {
-            for r in batch {
-                if let Some(w) = parquet.as_deref_mut() {
-                    w.push(r);
-                }
-                sink(r);
-            }
-        })
-        .with_context(|| format!("reading {}", p.display()))?;
+        let mut each = tee_ref(parquet.as_deref_mut(), sink);
+        let rep = unmask_flows::read_path_batches(p, &opts, &mut |b| b.iter().for_each(&mut each))
+            .with_context(|| format!("reading {}", p.display()))?;
         out.counts.add(rep.counts);
         out.skipped += rep.skipped;
         files += rep.files.len();
@@ -786,14 +780,23 @@ fn read_all(
 
 /// A reader's sink that writes each record to `parquet` (if any) and hands it to `sink`.
 pub fn tee<'a>(
-    mut parquet: Option<&'a mut unmask_parquet::FlowParquetWriter>,
+    parquet: Option<&'a mut unmask_parquet::FlowParquetWriter>,
     sink: &'a mut dyn FnMut(&FlowRecord),
 ) -> impl FnMut(FlowRecord) + 'a {
+    let mut each = tee_ref(parquet, sink);
+    move |r| each(&r)
+}
+
+/// [`tee`] for records lent, as batches give them.
+fn tee_ref<'a>(
+    mut parquet: Option<&'a mut unmask_parquet::FlowParquetWriter>,
+    sink: &'a mut dyn FnMut(&FlowRecord),
+) -> impl FnMut(&FlowRecord) + 'a {
     move |r| {
         if let Some(w) = parquet.as_deref_mut() {
-            w.push(&r);
+            w.push(r);
         }
-        sink(&r)
+        sink(r)
     }
 }
 
