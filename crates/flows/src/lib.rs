@@ -280,6 +280,23 @@ pub(crate) enum Sink<'a> {
     Batch(&'a mut Vec<FlowRecord>),
 }
 
+/// The sink's buffer taken for a run of records ([`Ctx::pushes`]), handed on each `at`.
+pub(crate) struct Pushes {
+    v: Vec<FlowRecord>,
+    at: usize,
+}
+
+impl Pushes {
+    /// Adds a used record (counted by the caller).
+    #[inline(always)]
+    pub fn push(&mut self, ctx: &mut Ctx<'_>, rec: FlowRecord) {
+        self.v.push(rec);
+        if self.v.len() >= self.at {
+            ctx.flush(self);
+        }
+    }
+}
+
 /// Records per batch collected for a [`Sink::Batches`] (blocks read on parsing threads go
 /// as they come, a block's worth).
 const BATCH: usize = 4096;
@@ -346,6 +363,46 @@ impl<'a> Ctx<'a> {
                 }
             }
             Sink::Batch(v) => v.push(rec),
+        }
+    }
+    /// The sink's buffer for a run of [`Pushes::push`] with no dispatch on the sink per
+    /// record. Nothing may reach the sink otherwise until [`Ctx::put_pushes`] gives it back.
+    pub fn pushes(&mut self) -> Pushes {
+        match &mut self.sink {
+            Sink::Fn(_) => Pushes {
+                v: Vec::new(),
+                at: 1,
+            },
+            Sink::Batches { buf, .. } => Pushes {
+                v: std::mem::take(buf),
+                at: BATCH,
+            },
+            Sink::Batch(v) => Pushes {
+                v: std::mem::take(*v),
+                at: usize::MAX,
+            },
+        }
+    }
+    /// Hands on the records of `p` that are due: for a function, each; for batches, a full
+    /// one.
+    #[cold]
+    #[inline(never)]
+    fn flush(&mut self, p: &mut Pushes) {
+        match &mut self.sink {
+            Sink::Fn(f) => p.v.drain(..).for_each(f),
+            Sink::Batches { out, .. } => {
+                out(&p.v);
+                p.v.clear();
+            }
+            Sink::Batch(_) => {}
+        }
+    }
+    /// Ends a run of pushes: the records not yet handed on go back to the sink.
+    pub fn put_pushes(&mut self, mut p: Pushes) {
+        match &mut self.sink {
+            Sink::Fn(_) => self.flush(&mut p),
+            Sink::Batches { buf, .. } => *buf = p.v,
+            Sink::Batch(v) => **v = p.v,
         }
     }
     /// Hands on every record of `recs` (left empty) after those collected so far.

@@ -455,10 +455,11 @@ pub(crate) fn load8_end(buf: &[u8], e: usize) -> u64 {
 /// digit: three multiply-add steps pair the digits, then the pairs, then the quads.
 #[inline(always)]
 fn digits8(w: u64, l: usize) -> Option<u64> {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let x = (w ^ 0x3030_3030_3030_3030) & (!0u64 << (8 * (8 - l)));
-    // A byte's high bit ends up set exactly when it is above 9.
-    if ((x & LO7).wrapping_add(0x7676_7676_7676_7676) | x) & !LO7 != 0 {
+    // A byte's high bit ends up set in `x` or in `x + 0x76…` exactly when it is above 9.
+    // A carry out of a byte comes only from a byte of 0x8a or more, itself caught by `x`,
+    // and only adds to the bytes above it.
+    if (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080 != 0 {
         return None;
     }
     let x = (x.wrapping_mul(10) + (x >> 8)) & 0x00ff_00ff_00ff_00ff;
@@ -469,7 +470,18 @@ fn digits8(w: u64, l: usize) -> Option<u64> {
 /// [`parse_secs_us`] of `buf[s..e]`, Zeek's usual shapes by [`secs_fixed`].
 #[inline(always)]
 pub(crate) fn parse_secs_us_at(buf: &[u8], s: usize, e: usize) -> Option<i64> {
-    secs_fixed(buf, s, e).or_else(|| parse_secs_us(buf.get(s..e)?))
+    // A match, not `or_else`: that compiled to a call on every row.
+    match secs_fixed(buf, s, e) {
+        Some(v) => Some(v),
+        None => parse_secs_us_cold(buf.get(s..e)?),
+    }
+}
+
+/// [`parse_secs_us`] kept out of line, for the shapes the fast readers leave to it.
+#[cold]
+#[inline(never)]
+pub(crate) fn parse_secs_us_cold(b: &[u8]) -> Option<i64> {
+    parse_secs_us(b)
 }
 
 /// Zeek's `digits.dddddd` at `buf[s..e]` as microseconds when it has 10 whole digits (epoch
@@ -503,10 +515,13 @@ pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
 fn epoch_us(buf: &[u8], s: usize) -> Option<i64> {
     let w: [u8; 16] = buf.get(s..s + 16)?.try_into().ok()?;
     let last = buf.get(s + 16)?.wrapping_sub(b'0');
-    let d = u8x16::from(w) - u8x16::splat(b'0');
+    let v = u8x16::from(w);
+    let d = v - u8x16::splat(b'0');
     let nine = u8x16::splat(9);
     let digits = d.max(nine).simd_eq(nine).to_bitmask();
-    if digits != 0xffff & !(1 << 10) || w[10] != b'.' || last > 9 {
+    // The dot from the vector too: a byte of `w` read alone split the load in pieces.
+    let dot = v.simd_eq(u8x16::splat(b'.')).to_bitmask();
+    if (digits ^ 0xfbff) | (dot ^ 0x400) != 0 || last > 9 {
         return None;
     }
     // Bytes 0–7: four two-digit numbers. Bytes 8–15 (d d . f f f f f): the last two whole
@@ -835,6 +850,37 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(f)
             );
+        }
+    }
+
+    /// Every byte value at every place of counts of each width, and of `d.dddddd` and epoch
+    /// times: the word-at-a-time digit checks reject exactly what the byte loops reject
+    /// (bytes of 0x80 and up carry out of their lane in the check).
+    #[test]
+    fn every_byte_in_every_digit_place() {
+        let pre = b"9876543210987654321";
+        for shape in [
+            &b"12345678"[..],
+            b"1234567",
+            b"1",
+            b"45",
+            b"3.000158",
+            b"1517336042.090842",
+        ] {
+            for at in 0..shape.len() {
+                for b in 0..=255u8 {
+                    let mut field = shape.to_vec();
+                    field[at] = b;
+                    let buf: Vec<u8> = pre.iter().chain(&field).chain(b"\t").copied().collect();
+                    let (s, e) = (pre.len(), pre.len() + field.len());
+                    assert_eq!(parse_u64_at(&buf, s, e), parse_u64(&field), "{field:?}");
+                    assert_eq!(
+                        parse_secs_us_at(&buf, s, e),
+                        parse_secs_us(&field),
+                        "{field:?}"
+                    );
+                }
+            }
         }
     }
 

@@ -10,9 +10,9 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at, parse_u64,
-    parse_u64_at, push_starts, secs_fixed, split_line, trim_cr, Bits, Lines, Starts, Windows,
-    MAX_FIELDS, STARTS,
+    fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
+    parse_secs_us_cold, parse_u64, parse_u64_at, push_starts, secs_fixed, split_line, trim_cr,
+    Bits, Lines, Starts, Windows, MAX_FIELDS, STARTS,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, Out, ReadOptions, ReadReport, Sink};
 
@@ -382,49 +382,60 @@ impl Tsv {
         let mut nls = Bits::new(&nls_m);
         let mut row_start = 0usize;
         let mut rest = None;
+        // The counts and the sink's buffer in locals for the run of planned rows; each other
+        // line gives them back first.
+        let (mut read, mut used, mut n) = (0u64, 0u64, *no);
+        let mut out = ctx.pushes();
         loop {
             let q = nls.pop();
             if q == Bits::NONE {
                 break;
             }
-            *no += 1;
+            n += 1;
             let line = trim_cr(&block[row_start..q]);
-            match line.first() {
-                None => {}
-                Some(b'#') => {
-                    self.line(ctx, *no, line, false);
-                    match self.lay.plan() {
-                        Some(p) if self.lay.sep[..] == [sep] => plan = p,
-                        _ => {
-                            rest = Some(q + 1);
-                            break;
-                        }
-                    }
-                    seps.seek(q + 1);
-                }
-                Some(_) => {
-                    ctx.report.counts.read += 1;
-                    let end = row_start + line.len();
-                    if fast_path_on() {
-                        if let Some(rec) =
-                            planned_record(&mut seps, block, row_start, end, &self.lay, plan)
-                        {
-                            #[cfg(test)]
-                            PLANNED_ROWS.with(|c| c.set(c.get() + 1));
-                            ctx.emit(rec);
-                            row_start = q + 1;
-                            continue;
-                        }
-                    }
-                    // The end of [`Tsv::line`], inline: a call to it here made every row
-                    // cost ~2% more instructions (the hot loop compiled worse).
-                    let n = split_line(line, &self.lay.sep, &mut self.starts);
-                    fields(ctx, &self.lay, &self.starts, n, line, *no, line, false);
-                    seps.seek(q + 1);
+            let Some(&first) = line.first() else {
+                row_start = q + 1;
+                continue;
+            };
+            if first != b'#' && fast_path_on() {
+                let end = row_start + line.len();
+                if let Some(rec) = planned_record(&mut seps, block, row_start, end, &self.lay, plan)
+                {
+                    #[cfg(test)]
+                    PLANNED_ROWS.with(|c| c.set(c.get() + 1));
+                    read += 1;
+                    used += 1;
+                    out.push(ctx, rec);
+                    row_start = q + 1;
+                    continue;
                 }
             }
+            ctx.put_pushes(out);
+            if first == b'#' {
+                self.line(ctx, n, line, false);
+                out = ctx.pushes();
+                match self.lay.plan() {
+                    Some(p) if self.lay.sep[..] == [sep] => plan = p,
+                    _ => {
+                        rest = Some(q + 1);
+                        break;
+                    }
+                }
+            } else {
+                // The end of [`Tsv::line`], inline: a call to it here made every row cost
+                // ~2% more instructions (the hot loop compiled worse).
+                read += 1;
+                let k = split_line(line, &self.lay.sep, &mut self.starts);
+                fields(ctx, &self.lay, &self.starts, k, line, n, line, false);
+                out = ctx.pushes();
+            }
+            seps.seek(q + 1);
             row_start = q + 1;
         }
+        ctx.put_pushes(out);
+        ctx.report.counts.read += read;
+        ctx.report.counts.used += used;
+        *no = n;
         (self.seps, self.nls) = (seps_m, nls_m);
         rest
     }
@@ -1108,17 +1119,65 @@ trait FastCols<'a> {
         match secs_fixed(self.buf(), s, e) {
             Some(v) => Some(v),
             None if self.unset_at(s, e) => Some(0),
-            None => parse_secs_us(self.buf().get(s..e)?),
+            None => parse_secs_us_cold(self.buf().get(s..e)?),
         }
     }
 }
 
-/// The columns of a row read in order by [`Plan`]: `(start, end)` of each of the [`NAMES`].
+/// The columns of a row read in order by [`Plan`]: where each of the [`DEFAULT_FIELDS`]
+/// ends (the separator after it), the first one's start, and `ip_proto`'s span. Only ends
+/// are kept, a column starting one past the one before, so each popped separator costs one
+/// store at most.
 struct PoppedCols<'a, 'l> {
     buf: &'a [u8],
     lay: &'l Layout,
-    at: [(usize, usize); NF],
+    first: usize,
+    ends: [usize; DEFAULT_NF - 1],
+    ipp: (usize, usize),
 }
+
+const DEFAULT_NF: usize = DEFAULT_FIELDS.len();
+
+/// The column of [`DEFAULT_FIELDS`] holding each of the [`NAMES`] but `ip_proto`.
+const DEFAULT_AT: [usize; NF] = {
+    let mut at = [usize::MAX; NF];
+    let mut k = 0;
+    while k < NF {
+        let mut j = 0;
+        while j < DEFAULT_NF {
+            if same(NAMES[k].as_bytes(), DEFAULT_FIELDS[j].as_bytes()) {
+                at[k] = j;
+            }
+            j += 1;
+        }
+        k += 1;
+    }
+    at
+};
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+// Every name but `ip_proto` is a default column, and not the last (which may end the row).
+const _: () = {
+    let mut k = 0;
+    while k < NF {
+        assert!((k == F_IPPROTO) == (DEFAULT_AT[k] == usize::MAX));
+        assert!(k == F_IPPROTO || DEFAULT_AT[k] < DEFAULT_NF - 1);
+        k += 1;
+    }
+};
 
 impl<'a> FastCols<'a> for PoppedCols<'a, '_> {
     #[inline(always)]
@@ -1133,7 +1192,14 @@ impl<'a> FastCols<'a> for PoppedCols<'a, '_> {
 
     #[inline(always)]
     fn at(&self, k: usize) -> (usize, usize) {
-        self.at[k]
+        if k == F_IPPROTO {
+            return self.ipp;
+        }
+        // `k` is a constant wherever this is inlined: the branches fold.
+        match DEFAULT_AT[k] {
+            0 => (self.first, self.ends[0]),
+            c => (self.ends[c - 1].wrapping_add(1), self.ends[c]),
+        }
     }
 }
 
@@ -1149,47 +1215,58 @@ fn planned_record(
     lay: &Layout,
     plan: Plan,
 ) -> Option<FlowRecord> {
-    let mut s = start;
-    let mut last = 0;
+    let mut first = start;
     for _ in 0..plan.lead {
-        last = seps.pop();
-        s = last.wrapping_add(1);
+        first = seps.pop().wrapping_add(1);
     }
-    // The span of the next column, in locals the compiler keeps in registers.
-    let mut col = || {
-        last = seps.pop();
-        let span = (s, last);
-        s = last.wrapping_add(1);
-        span
-    };
-    let ts = col();
-    col(); // uid
-    let (oh, op, rh, rp, proto) = (col(), col(), col(), col(), col());
-    col(); // service
-    let (dur, ob, rb, state) = (col(), col(), col(), col());
-    for _ in 0..4 {
-        col(); // local_orig, local_resp, missed_bytes, history
-    }
-    let (opk, oib, rpk, rib) = (col(), col(), col(), col());
+    // Written out: as a loop (the pop has a loop inside) it was not unrolled.
+    let mut p = || seps.pop();
+    let ends = [
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+        p(),
+    ];
     // `tunnel_parents` and the extra columns; the last ends the row.
+    let mut last = ends[DEFAULT_NF - 2];
     let mut ipp = (end, end);
     for j in 0..plan.extra {
-        let span = col();
+        let s = last.wrapping_add(1);
+        last = seps.pop();
         if j == 1 && plan.ipp {
-            ipp = span;
+            ipp = (s, last);
         }
     }
     if plan.extra == 1 && plan.ipp {
-        ipp = (s, end);
+        ipp = (last.wrapping_add(1), end);
     }
     // Every separator in the row, and no more.
     if last >= end || seps.peek() < end {
         return None;
     }
-    let at = [
-        ts, oh, op, rh, rp, proto, dur, ob, rb, state, opk, rpk, oib, rib, ipp,
-    ];
-    let cols = PoppedCols { buf, lay, at };
+    let cols = PoppedCols {
+        buf,
+        lay,
+        first,
+        ends,
+        ipp,
+    };
     fast_record(&cols)
 }
 
