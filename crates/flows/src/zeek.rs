@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::text::{
     fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
     parse_secs_us_cold, parse_u64, parse_u64_at, push_starts, secs_fixed, split_line, trim_cr,
-    Bits, Lines, Starts, Windows, MAX_FIELDS, STARTS,
+    Bits, Lines, Starts, Windows, MAX_FIELDS, STARTS, TOP_BYTES,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, Out, ReadOptions, ReadReport, Sink};
 
@@ -1348,7 +1348,7 @@ fn short_tag(buf: &[u8], s: usize, e: usize) -> Option<u64> {
     if len.wrapping_sub(1) >= 7 || e < 8 || e > buf.len() {
         return None;
     }
-    let w = load8_end(buf, e) & (!0u64 << (8 * (8 - len)));
+    let w = load8_end(buf, e) & TOP_BYTES[len & 15];
     Some(w | len as u64)
 }
 
