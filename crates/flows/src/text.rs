@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
 
-use wide::{i16x8, u8x16};
+use wide::{i16x8, i32x4, u8x16};
 
 /// Splits a byte stream into lines without copying them (except when a line straddles the
 /// internal buffer's end). Lines longer than `MAX_LINE` are cut into pieces.
@@ -521,33 +521,34 @@ pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
     }
 }
 
-/// Zeek's epoch time `dddddddddd.dddddd` at `buf[s..s + 17]` as microseconds: the first
-/// sixteen bytes in one vector, their digits paired by multiply-adds, the last digit alone.
+/// Zeek's epoch time `dddddddddd.dddddd` at `buf[s..s + 17]` as microseconds: the sixteen
+/// digits in one vector (the whole part from one load, the fraction from a load one byte
+/// on, past the dot), then paired three times by multiply-adds into two eight-digit halves.
 #[inline(always)]
 fn epoch_us(buf: &[u8], s: usize) -> Option<i64> {
-    let w: [u8; 16] = buf.get(s..s + 16)?.try_into().ok()?;
-    let last = buf.get(s + 16)?.wrapping_sub(b'0');
-    let v = u8x16::from(w);
+    let a: [u8; 16] = buf.get(s..s + 16)?.try_into().ok()?;
+    let b: [u8; 16] = buf.get(s + 1..s + 17)?.try_into().ok()?;
+    let (va, vb) = (u8x16::from(a), u8x16::from(b));
+    const WHOLE: [u8; 16] = [
+        255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0,
+    ];
+    const FRAC: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255];
+    let v = (va & u8x16::from(WHOLE)) | (vb & u8x16::from(FRAC));
     let d = v - u8x16::splat(b'0');
     let nine = u8x16::splat(9);
-    let digits = d.max(nine).simd_eq(nine).to_bitmask();
-    // The dot from the vector too: a byte of `w` read alone split the load in pieces.
-    let dot = v.simd_eq(u8x16::splat(b'.')).to_bitmask();
-    if (digits ^ 0xfbff) | (dot ^ 0x400) != 0 || last > 9 {
+    let dot = va.simd_eq(u8x16::splat(b'.')).to_bitmask() >> 10 & 1;
+    if d.max(nine).simd_eq(nine).to_bitmask() != 0xffff || dot == 0 {
         return None;
     }
-    // Bytes 0–7: four two-digit numbers. Bytes 8–15 (d d . f f f f f): the last two whole
-    // digits, and the first five of the fraction weighted by place (the dot by zero).
-    let lo = i16x8::from_u8x16_low(d)
-        .dot(i16x8::from([10, 1, 10, 1, 10, 1, 10, 1]))
+    // Digits at even bytes are the tens of the pair they start.
+    let x: i16x8 = wide::bytemuck::cast(d);
+    let pairs: i16x8 = (x & i16x8::splat(0xff)) * i16x8::splat(10) + (x >> 8i32);
+    let quads = pairs.dot(i16x8::from([100, 1, 100, 1, 100, 1, 100, 1]));
+    let quads = i16x8::from_i32x8_saturate(wide::bytemuck::cast([quads, i32x4::splat(0)]));
+    let halves = quads
+        .dot(i16x8::from([10_000, 1, 10_000, 1, 0, 0, 0, 0]))
         .to_array();
-    let hi = i16x8::from_u8x16_high(d)
-        .dot(i16x8::from([10, 1, 0, 10_000, 1000, 100, 10, 1]))
-        .to_array();
-    let whole =
-        ((lo[0] * 100 + lo[1]) as i64 * 10_000 + (lo[2] * 100 + lo[3]) as i64) * 100 + hi[0] as i64;
-    let frac = (hi[1] + hi[2] + hi[3]) as i64 * 10 + last as i64;
-    Some(whole * 1_000_000 + frac)
+    Some(halves[0] as i64 * 100_000_000 + halves[1] as i64)
 }
 
 /// [`parse_ip`] of `buf[s..e]`, a dotted quad sixteen bytes at a time: two vector compares

@@ -1096,6 +1096,12 @@ trait FastCols<'a> {
         }
     }
 
+    /// `ip_proto` as [`FastCols::fast_count`] reads it.
+    #[inline(always)]
+    fn ip_proto(&self) -> Option<Option<u64>> {
+        self.fast_count(F_IPPROTO)
+    }
+
     /// Column `k` as a port, 0 when absent, unset or empty; at most five digits, as
     /// [`tsv_record`] reads them.
     #[inline(always)]
@@ -1134,6 +1140,8 @@ struct PoppedCols<'a, 'l> {
     first: usize,
     ends: [usize; DEFAULT_NF - 1],
     ipp: (usize, usize),
+    /// The layout has `ip_proto`: without, reading the absent column is skipped.
+    has_ipp: bool,
 }
 
 const DEFAULT_NF: usize = DEFAULT_FIELDS.len();
@@ -1188,6 +1196,15 @@ impl<'a> FastCols<'a> for PoppedCols<'a, '_> {
     #[inline(always)]
     fn markers(&self) -> (&[u8], &[u8]) {
         (&self.lay.unset, &self.lay.empty)
+    }
+
+    #[inline(always)]
+    fn ip_proto(&self) -> Option<Option<u64>> {
+        if self.has_ipp {
+            self.fast_count(F_IPPROTO)
+        } else {
+            Some(None)
+        }
     }
 
     #[inline(always)]
@@ -1266,6 +1283,7 @@ fn planned_record(
         first,
         ends,
         ipp,
+        has_ipp: plan.ipp,
     };
     fast_record(&cols)
 }
@@ -1293,7 +1311,7 @@ fn fast_record<'a>(row: &impl FastCols<'a>) -> Option<FlowRecord> {
         Some(b) => b,
         None => row.fast_count(F_RB)?.unwrap_or(0),
     };
-    let proto = match row.fast_count(F_IPPROTO)? {
+    let proto = match row.ip_proto()? {
         Some(p) if p <= 255 => p as u8,
         _ => {
             let (s, e) = row.at(F_PROTO);
