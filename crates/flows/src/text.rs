@@ -121,9 +121,9 @@ pub(crate) type Starts = [u32; 2 * STARTS];
 fn masks64(w: &[u8; 64], a: u8, b: u8) -> (u64, u64) {
     let (va, vb) = (u8x16::splat(a), u8x16::splat(b));
     let (mut ma, mut mb) = (0u64, 0u64);
-    for (k, c) in w.chunks_exact(16).enumerate() {
-        let mut lane = [0u8; 16];
-        lane.copy_from_slice(c);
+    for k in 0..4 {
+        // A load straight from the input: a zeroed copy first went through the stack.
+        let lane: [u8; 16] = w[k * 16..k * 16 + 16].try_into().unwrap_or([0; 16]);
         let v = u8x16::from(lane);
         ma |= (v.simd_eq(va).to_bitmask() as u64) << (k * 16);
         mb |= (v.simd_eq(vb).to_bitmask() as u64) << (k * 16);
@@ -180,12 +180,17 @@ pub(crate) fn fill_masks(buf: &[u8], a: u8, b: u8, ma: &mut Vec<u64>, mb: &mut V
     let n = buf.len().div_ceil(64);
     ma.resize(n, 0);
     mb.resize(n, 0);
-    for ((x, y), (_, m, l)) in ma
-        .iter_mut()
-        .zip(mb.iter_mut())
-        .zip(Windows::new(buf, a, b))
-    {
-        (*x, *y) = (m, l);
+    let chunks = buf.chunks_exact(64);
+    let rest = chunks.remainder();
+    for ((c, x), y) in chunks.zip(ma.iter_mut()).zip(mb.iter_mut()) {
+        (*x, *y) = masks64(c.try_into().unwrap_or(&[0; 64]), a, b);
+    }
+    if !rest.is_empty() {
+        let mut tail = [0u8; 64];
+        tail[..rest.len()].copy_from_slice(rest);
+        let (m, l) = masks64(&tail, a, b);
+        let keep = (1u64 << rest.len()) - 1;
+        (ma[n - 1], mb[n - 1]) = (m & keep, l & keep);
     }
 }
 
