@@ -1249,8 +1249,9 @@ fn summary(
 // ------------------------------------------------------------------------------------------
 // The benchmark
 
-/// Rounds of `wc -l` and of the read-only pass.
-const ROUNDS: usize = 3;
+/// Rounds of `wc -l` and of the read-only pass, alternating: on a machine whose speed
+/// drifts (shared virtual cores), more rounds let both catch a fast phase.
+const ROUNDS: usize = 5;
 
 /// The best and the median of some timings.
 fn best_median(runs: &mut [f64]) -> (f64, f64) {
@@ -1306,7 +1307,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
     // The first run warms the page cache for everyone.
     let (_, lines) = wc(&path)?;
     // 3. Read only (the readers' speed), then read + analyse (the command's speed). This VM's
-    // speed drifts from minute to minute, so `wc -l` and the read alternate, three rounds,
+    // speed drifts from minute to minute, so `wc -l` and the read alternate, five rounds,
     // and each is given by its best and median round.
     let opts = unmask_flows::ReadOptions::default();
     let (mut wc_runs, mut read_runs) = (Vec::new(), Vec::new());
