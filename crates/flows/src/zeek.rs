@@ -79,7 +79,7 @@ const DEFAULT_FIELDS: &[&str] = &[
     "tunnel_parents",
 ];
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct Layout {
     sep: Vec<u8>,
     unset: Vec<u8>,
@@ -306,6 +306,10 @@ struct Tsv {
     nls: Vec<u64>,
     warned_headerless: bool,
     headerless_rejects: u64,
+    /// On a parsing thread: stop at a header line, which only the reading thread reads, and
+    /// say where in `stopped`.
+    stop_at_header: bool,
+    stopped: Option<usize>,
 }
 
 impl Tsv {
@@ -317,6 +321,8 @@ impl Tsv {
             nls: Vec::new(),
             warned_headerless: false,
             headerless_rejects: 0,
+            stop_at_header: false,
+            stopped: None,
         }
     }
 
@@ -354,6 +360,10 @@ impl Tsv {
                 Some(plan) => self.block_planned(ctx, rest, no, plan),
                 None => self.block_masked(ctx, rest, no),
             };
+            if let Some(h) = self.stopped.as_mut() {
+                *h += at;
+                break;
+            }
             match stop {
                 Some(n) if n > 0 => at += n,
                 _ => break,
@@ -411,6 +421,12 @@ impl Tsv {
                 }
             }
             ctx.put_pushes(out);
+            if first == b'#' && self.stop_at_header {
+                n -= 1;
+                self.stopped = Some(row_start);
+                out = ctx.pushes();
+                break;
+            }
             if first == b'#' {
                 self.line(ctx, n, line, false);
                 out = ctx.pushes();
@@ -460,6 +476,10 @@ impl Tsv {
                 n = push_starts(&mut self.starts, n, before, base);
                 seps ^= before;
                 let end = base + q;
+                if self.stop_at_header && block[row_start] == b'#' {
+                    self.stopped = Some(row_start);
+                    return None;
+                }
                 *no += 1;
                 if !self.row_in_block(ctx, *no, block, row_start, end, n, sep) {
                     // A `#separator` line changed the separator: the masks ahead are of
@@ -484,6 +504,10 @@ impl Tsv {
     fn block_by_lines(&mut self, ctx: &mut Ctx<'_>, block: &[u8], no: &mut u64) {
         let mut s = 0;
         for p in memchr::memchr_iter(b'\n', block) {
+            if self.stop_at_header && block[s] == b'#' {
+                self.stopped = Some(s);
+                return;
+            }
             *no += 1;
             self.line(ctx, *no, trim_cr(&block[s..p]), false);
             s = p + 1;
@@ -589,6 +613,9 @@ struct Job {
 /// start), and the buffers back for reuse.
 struct Parsed {
     buf: Vec<u8>,
+    /// The block's length, and where in it a header line stopped the parse.
+    len: usize,
+    stopped: Option<usize>,
     recs: Vec<FlowRecord>,
     report: ReadReport,
     lines: u64,
@@ -596,6 +623,7 @@ struct Parsed {
 
 fn parse_blocks(file: &str, opts: &ReadOptions, jobs: Receiver<Job>, done: Sender<Parsed>) {
     let mut st = Tsv::new(Layout::new());
+    st.stop_at_header = true;
     while let Ok(job) = jobs.recv() {
         let mut recs = job.recs;
         st.lay = job.lay;
@@ -606,6 +634,8 @@ fn parse_blocks(file: &str, opts: &ReadOptions, jobs: Receiver<Job>, done: Sende
         drop(ctx);
         let parsed = Parsed {
             buf: job.buf,
+            len: job.len,
+            stopped: st.stopped.take(),
             recs,
             report,
             lines: no,
@@ -675,14 +705,21 @@ impl Workers {
 
     /// Queues a block of whole lines, first handing over the oldest block when enough are in
     /// flight.
-    fn send(&mut self, ctx: &mut Ctx<'_>, buf: Vec<u8>, len: usize, lay: &Layout) {
+    fn send(&mut self, ctx: &mut Ctx<'_>, st: &mut Tsv, buf: Vec<u8>, len: usize) {
         if self.pending.len() >= self.jobs.len() * IN_FLIGHT {
-            self.take_oldest(ctx);
+            self.take_oldest(ctx, st);
+        }
+        if !st.rows_stateless() {
+            // A header line just read here left rows only this thread reads.
+            self.drain(ctx, st);
+            st.block(ctx, &buf[..len], &mut self.line_no);
+            self.spare_bufs.push(buf);
+            return;
         }
         let job = Job {
             buf,
             len,
-            lay: lay.clone(),
+            lay: st.lay.clone(),
             recs: self.spare_recs.pop().unwrap_or_default(),
         };
         // Sending fails only if the thread panicked, which the scope passes on.
@@ -693,17 +730,46 @@ impl Workers {
     }
 
     /// Hands the oldest parsed block's records to the sink and adds its counts and
-    /// diagnostics; false when none is in flight.
-    fn take_oldest(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        let Some(w) = self.pending.pop_front() else {
+    /// diagnostics; false when none is in flight. A block its thread stopped at a header
+    /// line is finished here by `st`, which reads every header line; if that changed the
+    /// layout, the blocks in flight (parsed by the old one) are read again here too.
+    fn take_oldest(&mut self, ctx: &mut Ctx<'_>, st: &mut Tsv) -> bool {
+        let Some(mut p) = self.next_parsed() else {
             return false;
         };
+        self.hand_over(ctx, &mut p);
+        if let Some(at) = p.stopped {
+            let before = st.lay.clone();
+            st.block(ctx, &p.buf[at..p.len], &mut self.line_no);
+            if st.lay != before {
+                let mut stale = Vec::new();
+                while let Some(mut q) = self.next_parsed() {
+                    q.recs.clear();
+                    stale.push(q);
+                }
+                for q in stale {
+                    st.block(ctx, &q.buf[..q.len], &mut self.line_no);
+                    self.spare_bufs.push(q.buf);
+                    self.spare_recs.push(q.recs);
+                }
+            }
+        }
+        self.spare_bufs.push(p.buf);
+        self.spare_recs.push(p.recs);
+        true
+    }
+
+    /// The oldest block in flight, parsed.
+    fn next_parsed(&mut self) -> Option<Parsed> {
+        let w = self.pending.pop_front()?;
         // Fails only if the thread panicked, which the scope passes on.
-        let Ok(mut p) = self.results[w].recv() else {
-            return false;
-        };
+        self.results[w].recv().ok()
+    }
+
+    /// Hands a parsed block's records to the sink and adds its counts and diagnostics.
+    fn hand_over(&mut self, ctx: &mut Ctx<'_>, p: &mut Parsed) {
         ctx.deliver_all(&mut p.recs);
-        let rep = p.report;
+        let rep = std::mem::take(&mut p.report);
         ctx.report.counts.add(rep.counts);
         ctx.report.skipped += rep.skipped;
         ctx.report.diagnostics_dropped += rep.diagnostics_dropped;
@@ -716,20 +782,12 @@ impl Workers {
             }
         }
         self.line_no += p.lines;
-        self.spare_bufs.push(p.buf);
-        self.spare_recs.push(p.recs);
-        true
     }
 
     /// Hands over every block in flight.
-    fn drain(&mut self, ctx: &mut Ctx<'_>) {
-        while self.take_oldest(ctx) {}
+    fn drain(&mut self, ctx: &mut Ctx<'_>, st: &mut Tsv) {
+        while self.take_oldest(ctx, st) {}
     }
-}
-
-/// Whether a block of whole lines has a `#` line, which changes the layout.
-fn has_header(block: &[u8]) -> bool {
-    memchr::memchr_iter(b'#', block).any(|i| i == 0 || block[i - 1] == b'\n')
 }
 
 /// The TSV reader over blocks of whole lines: blocks without header lines are parsed on
@@ -774,7 +832,7 @@ fn read_tsv_blocks(
                     continue;
                 }
                 // A line longer than a block: the line splitter takes the rest.
-                w.drain(&mut ctx);
+                w.drain(&mut ctx, &mut st);
                 let rest = io::Cursor::new(&buf[..filled]).chain(&mut input);
                 st.lines(&mut ctx, Lines::after(rest, w.line_no));
                 return;
@@ -786,21 +844,23 @@ fn read_tsv_blocks(
                 next[..filled - end].copy_from_slice(&buf[end..filled]);
                 let full = std::mem::replace(&mut buf, next);
                 filled -= end;
-                let plain = st.rows_stateless() && !has_header(&full[..end]);
+                // Header lines are left to this thread by the parsing threads, which stop at
+                // one (no scan for them here).
+                let plain = st.rows_stateless();
                 // A small input read at once is not worth a thread.
                 if plain && !w.started() && workers > 0 && !eof && !w.no_threads {
                     w.start(s, workers, file, opts);
                 }
                 if plain && w.started() {
-                    w.send(&mut ctx, full, end, &st.lay);
+                    w.send(&mut ctx, &mut st, full, end);
                 } else {
-                    w.drain(&mut ctx);
+                    w.drain(&mut ctx, &mut st);
                     st.block(&mut ctx, &full[..end], &mut w.line_no);
                     w.spare_bufs.push(full);
                 }
             }
             if err.is_some() || eof {
-                w.drain(&mut ctx);
+                w.drain(&mut ctx, &mut st);
                 if let Some(e) = err {
                     ctx.diag(0, b"", format!("read error, rest of file ignored: {e}"));
                 } else if filled > 0 {
