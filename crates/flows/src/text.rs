@@ -502,8 +502,8 @@ pub(crate) fn parse_secs_us_cold(b: &[u8]) -> Option<i64> {
 }
 
 /// Zeek's `digits.dddddd` at `buf[s..e]` as microseconds when it has 10 whole digits (epoch
-/// times from 2001 to 2286) or one (most durations), with the digit counts known to the
-/// compiler; None for any other shape or length.
+/// times from 2001 to 2286), one (most durations) or two to eight (longer durations), with
+/// the digit counts known to the compiler; None for any other shape or length.
 #[inline(always)]
 pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
     let len = e.wrapping_sub(s);
@@ -521,6 +521,17 @@ pub(crate) fn secs_fixed(buf: &[u8], s: usize, e: usize) -> Option<i64> {
             }
             let v = digits8(w & !0xff00 | 0x3000, 8)?;
             Some((v - 9_000_000 * (w as u8 - b'0') as u64) as i64)
+        }
+        9..=15 => {
+            // 2–8 whole digits (longer durations): two words, the fraction and the dot
+            // from the last, the whole part ending before the dot.
+            let w = load8_end(buf, e);
+            if (w >> 8) as u8 != b'.' {
+                return None;
+            }
+            let frac = digits8(w, 6)?;
+            let whole = digits8(load8_end(buf, e - 7), len - 7)?;
+            Some((whole * 1_000_000 + frac) as i64)
         }
         _ => None,
     }
@@ -884,6 +895,8 @@ mod tests {
             b"1",
             b"45",
             b"3.000158",
+            b"12.345678",
+            b"12345678.000001",
             b"1517336042.090842",
         ] {
             for at in 0..shape.len() {
