@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
 
-use wide::{i16x8, i32x4, u8x16};
+use wide::{i16x8, i32x4, u32x4, u8x16};
 
 /// Splits a byte stream into lines without copying them (except when a line straddles the
 /// internal buffer's end). Lines longer than `MAX_LINE` are cut into pieces.
@@ -611,34 +611,60 @@ fn dotted_quad(w: &[u8], len: usize) -> Option<Ipv4Addr> {
     if digits | dots != keep || d2 == 0 || d2 & d2.wrapping_sub(1) != 0 {
         return None;
     }
-    let ends = [
-        dots.trailing_zeros() as usize,
-        d1.trailing_zeros() as usize,
-        d2.trailing_zeros() as usize,
-        len,
-    ];
-    // The four bytes before an octet's end, read as one word from the input (the bytes
-    // before the field are in `w` too): its top `l` bytes are the octet's digits. Reading
-    // the input, not a copy of the vector, keeps the load clear of a store in flight.
-    const KEEP: [u32; 4] = [0, 0xff00_0000, 0xffff_0000, 0xffff_ff00];
-    let mut ip = 0u32;
-    let mut start = 0usize;
-    let mut bad = false;
-    for end in ends {
-        let l = end.wrapping_sub(start);
-        bad |= l.wrapping_sub(1) > 2;
-        let at = end & 15;
-        let word = u32::from_le_bytes([w[at], w[at + 1], w[at + 2], w[at + 3]]);
-        let x = (word ^ 0x3030_3030) & KEEP[l & 3];
-        let o = ((x >> 8) & 0xff) * 100 + ((x >> 16) & 0xff) * 10 + (x >> 24);
-        bad |= o > 255;
-        ip = ip << 8 | o;
-        start = end + 1;
-    }
-    if bad {
+    // Octets of 1–3 digits: no four digits in a row, no dot first, last or beside another.
+    if digits & digits >> 1 & digits >> 2 & digits >> 3 != 0
+        || dots & (dots >> 1 | 1 | 1 << (len - 1)) != 0
+    {
         return None;
     }
-    Some(Ipv4Addr::from(ip))
+    // The four bytes before each octet's end, read as one word from the input (the bytes
+    // before the field are in `w` too), one octet to each 32-bit lane. Reading the input,
+    // not a copy of the vector, keeps the loads clear of a store in flight.
+    let word = |end: usize| {
+        let at = end & 15;
+        u32::from_le_bytes([w[at], w[at + 1], w[at + 2], w[at + 3]])
+    };
+    let x: u8x16 = wide::bytemuck::cast(u32x4::from([
+        word(dots.trailing_zeros() as usize),
+        word(d1.trailing_zeros() as usize),
+        word(d2.trailing_zeros() as usize),
+        word(len),
+    ]));
+    let x = x ^ u8x16::splat(b'0');
+    // A lane's octet is its digits after the last non-digit: byte 0 never (a digit there
+    // would make four, refused above), byte 1 when bytes 1–3 are digits, byte 2 when 2–3
+    // are. Byte 3, the octet's last, is a digit by the checks above. (The bytes before an
+    // octet are its dot, but for the first.)
+    let nine = u8x16::splat(9);
+    let g: u32x4 = wide::bytemuck::cast(x.min(nine).simd_eq(x));
+    let keep =
+        g & (g >> 8u32 | u32x4::splat(0xff00_0000)) & (g >> 16u32 | u32x4::splat(0xffff_0000));
+    // The first octet's lane may reach back before the field, whatever lies there: it keeps
+    // its own length's bytes.
+    const FIRST: [[u32; 4]; 4] = {
+        let mut t = [[0xffff_ff00; 4]; 4];
+        t[0][0] = 0;
+        t[1][0] = 0xff00_0000;
+        t[2][0] = 0xffff_0000;
+        t[3][0] = 0xffff_ff00;
+        t
+    };
+    let x: u32x4 = wide::bytemuck::cast(x);
+    let x = x & keep & u32x4::from(FIRST[dots.trailing_zeros() as usize & 3]);
+    // Hundreds in the low half of each lane and tens in the high, weighted by one
+    // multiply-add (`pmaddwd`), then the ones.
+    let ht: i16x8 =
+        wide::bytemuck::cast((x >> 8u32) & u32x4::splat(0xff) | x & u32x4::splat(0xff_0000));
+    let ht: u32x4 = wide::bytemuck::cast(ht.dot(i16x8::from([100, 10, 100, 10, 100, 10, 100, 10])));
+    let o: i32x4 = wide::bytemuck::cast(ht + (x >> 24u32));
+    if o.simd_gt(i32x4::splat(255)).to_bitmask() != 0 {
+        return None;
+    }
+    // The four octets narrowed to the first four bytes, in order.
+    let zero = i32x4::splat(0);
+    let o = i16x8::from_i32x8_saturate(wide::bytemuck::cast([o, zero]));
+    let o: u32x4 = wide::bytemuck::cast(u8x16::narrow_i16x8(o, wide::bytemuck::cast(zero)));
+    Some(Ipv4Addr::from(o.to_array()[0].to_le_bytes()))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
