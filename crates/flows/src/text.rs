@@ -471,7 +471,7 @@ pub(crate) const TOP_BYTES: [u64; 16] = {
 /// The number the last `l` (1..=8) bytes of `w` write in decimal, or None if one is not a
 /// digit: three multiply-add steps pair the digits, then the pairs, then the quads.
 #[inline(always)]
-fn digits8(w: u64, l: usize) -> Option<u64> {
+pub(crate) fn digits8(w: u64, l: usize) -> Option<u64> {
     let x = (w ^ 0x3030_3030_3030_3030) & TOP_BYTES[l & 15];
     // A byte's high bit ends up set in `x` or in `x + 0x76…` exactly when it is above 9.
     // A carry out of a byte comes only from a byte of 0x8a or more, itself caught by `x`,

@@ -10,7 +10,7 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
+    digits8, fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
     parse_secs_us_cold, parse_u64, parse_u64_at, push_starts, secs_fixed, split_line, trim_cr,
     Bits, Lines, Starts, Windows, MAX_FIELDS, STARTS, TOP_BYTES,
 };
@@ -1166,16 +1166,15 @@ trait FastCols<'a> {
     /// [`tsv_record`] reads them.
     #[inline(always)]
     fn fast_port(&self, k: usize) -> Option<u16> {
-        match self.fast_count(k)? {
-            Some(v) => {
-                let (s, e) = self.at(k);
-                if e - s > 5 {
-                    return None;
-                }
-                u16::try_from(v).ok()
-            }
-            None => Some(0),
+        let (s, e) = self.at(k);
+        let len = e.wrapping_sub(s);
+        let buf = self.buf();
+        // One word of up to five digits; anything else unless unset is left to the general
+        // path.
+        if len.wrapping_sub(1) < 5 && e >= 8 && e <= buf.len() {
+            return u16::try_from(digits8(load8_end(buf, e), len)?).ok();
         }
+        self.unset_at(s, e).then_some(0)
     }
 
     /// Column `k` as seconds (microseconds), 0 when absent, unset or empty.
