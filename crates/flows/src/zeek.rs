@@ -1295,30 +1295,12 @@ fn planned_record(
     for _ in 0..plan.lead {
         first = seps.pop().wrapping_add(1);
     }
-    // Written out: as a loop (the pop has a loop inside) it was not unrolled.
-    let mut p = || seps.pop();
-    let ends = [
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-        p(),
-    ];
+    // Written out, one pop per column: as a loop or an array `map` (the pop has a loop
+    // inside) it was not unrolled, and cost 12% more instructions per row.
+    macro_rules! pops {
+        ($($col:literal)*) => { [$({ let _ = $col; seps.pop() }),*] };
+    }
+    let ends: [usize; DEFAULT_NF - 1] = pops!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
     // `tunnel_parents` and the extra columns; the last ends the row.
     let mut last = ends[DEFAULT_NF - 2];
     let mut ipp = (end, end);
