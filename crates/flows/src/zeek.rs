@@ -10,9 +10,9 @@ use std::thread::Scope;
 use serde_json::Value;
 
 use crate::text::{
-    digits8, fill_masks, load8_end, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
+    digits8, fill_masks, parse_ip_at, parse_iso_us, parse_secs_us, parse_secs_us_at,
     parse_secs_us_cold, parse_u64, parse_u64_at, push_starts, secs_fixed, split_line, trim_cr,
-    Bits, Lines, Starts, Windows, MAX_FIELDS, STARTS, TOP_BYTES,
+    word_at, Bits, Lines, Starts, Windows, MAX_FIELDS, STARTS, TOP_BYTES,
 };
 use crate::{ConnState, Ctx, FlowRecord, Format, Out, ReadOptions, ReadReport, Sink};
 
@@ -742,12 +742,8 @@ impl Workers {
             let before = st.lay.clone();
             st.block(ctx, &p.buf[at..p.len], &mut self.line_no);
             if st.lay != before {
-                let mut stale = Vec::new();
                 while let Some(mut q) = self.next_parsed() {
                     q.recs.clear();
-                    stale.push(q);
-                }
-                for q in stale {
                     st.block(ctx, &q.buf[..q.len], &mut self.line_no);
                     self.spare_bufs.push(q.buf);
                     self.spare_recs.push(q.recs);
@@ -1167,12 +1163,10 @@ trait FastCols<'a> {
     #[inline(always)]
     fn fast_port(&self, k: usize) -> Option<u16> {
         let (s, e) = self.at(k);
-        let len = e.wrapping_sub(s);
-        let buf = self.buf();
         // One word of up to five digits; anything else unless unset is left to the general
         // path.
-        if len.wrapping_sub(1) < 5 && e >= 8 && e <= buf.len() {
-            return u16::try_from(digits8(load8_end(buf, e), len)?).ok();
+        if let Some((w, len)) = word_at(self.buf(), s, e, 5) {
+            return u16::try_from(digits8(w, len)?).ok();
         }
         self.unset_at(s, e).then_some(0)
     }
@@ -1403,12 +1397,8 @@ const fn tag(s: &[u8]) -> u64 {
 /// [`tag`] of `buf[s..e]` with one load, when it is 1–7 bytes long.
 #[inline(always)]
 fn short_tag(buf: &[u8], s: usize, e: usize) -> Option<u64> {
-    let len = e.wrapping_sub(s);
-    if len.wrapping_sub(1) >= 7 || e < 8 || e > buf.len() {
-        return None;
-    }
-    let w = load8_end(buf, e) & TOP_BYTES[len & 15];
-    Some(w | len as u64)
+    let (w, len) = word_at(buf, s, e, 7)?;
+    Some(w & TOP_BYTES[len & 15] | len as u64)
 }
 
 // The protocol and state names the fast path knows, each in a slot of its own by a
