@@ -10,7 +10,8 @@ use unmask_screen::{Query, Screener, DEFAULT_THRESHOLD};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The shared data folder holding lists/eval and vendors (test data, not bundled).
+    /// The folder holding lists/eval and vendors (test data, not bundled; e.g. ../shared/data).
+    /// Default: $UNMASK_SHARED_DATA.
     #[arg(long)]
     data: Option<PathBuf>,
     /// Decision threshold.
@@ -40,12 +41,12 @@ const GENERIC_QUERIES: &[&str] = &[
     "Communications Equipment Co., Ltd.",
 ];
 
-fn default_data() -> PathBuf {
-    std::env::var_os("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
+/// The evaluation data: `--data`, else `$UNMASK_SHARED_DATA` (the labelled sets are test data,
+/// not bundled, so the binary knows no default place for them).
+fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    given
+        .or_else(|| std::env::var_os("UNMASK_SHARED_DATA").map(PathBuf::from))
+        .context("give the folder holding lists/eval and vendors with --data DIR (or set UNMASK_SHARED_DATA)")
 }
 
 fn csv_reader(path: &Path) -> anyhow::Result<csv::Reader<std::fs::File>> {
@@ -73,7 +74,7 @@ fn entities_named(g: &Graph, name: &str) -> Vec<EntIdx> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let data = args.data.unwrap_or_else(default_data);
+    let data = data_dir(args.data)?;
     let eval = data.join("lists/eval");
 
     // 1. The 826 labelled name pairs.

@@ -96,7 +96,7 @@ pub struct BenchArgs {
     /// outbound traffic count as internal→external.
     #[arg(long, value_name = "CIDR")]
     pub also_internal: Vec<String>,
-    /// Flow logs to replay when generating (default: the shared Zeek logs if present).
+    /// Flow logs to replay when generating (default: `$UNMASK_SHARED_DATA/net/zeek` when set).
     #[arg(long, value_name = "PATH")]
     pub replay: Option<PathBuf>,
 }
@@ -1450,16 +1450,13 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
 
 /// Writes a synthetic conn.log of `records` records by replaying real logs with shifted
 /// addresses and times (`unmask_flows::synth_conn_log_from`): the records of `replay`, by default
-/// the shared Zeek logs when they are there (`$UNMASK_SHARED_DATA/net/zeek`), else the
+/// the shared Zeek logs when `$UNMASK_SHARED_DATA` points at them (`…/net/zeek`), else the
 /// generator's built-in mix.
 fn generate(out: &Path, records: u64, replay: Option<&Path>) -> anyhow::Result<()> {
     let default_dir = std::env::var_os("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/data"))
-        .join("net/zeek");
-    let dir = replay
-        .map(Path::to_path_buf)
-        .or_else(|| default_dir.exists().then_some(default_dir));
+        .map(|d| PathBuf::from(d).join("net/zeek"))
+        .filter(|d| d.exists());
+    let dir = replay.map(Path::to_path_buf).or(default_dir);
     let mut source = Vec::new();
     if let Some(dir) = &dir {
         let rep = unmask_flows::read_path(dir, &unmask_flows::ReadOptions::default(), &mut |r| {
@@ -1643,21 +1640,12 @@ mod tests {
     }
 
     fn shared() -> PathBuf {
-        std::env::var("UNMASK_SHARED_DATA")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-            })
+        unmask_testdata::shared_dir().to_path_buf()
     }
 
     /// Runs the pipeline (no screening) over one shared file.
     fn run_file(rel: &str, internal: &[&str], safelist: &str) -> Report {
-        let path = shared().join(rel);
-        assert!(
-            path.exists(),
-            "{} not found: the tests read ../shared/data (or set UNMASK_SHARED_DATA)",
-            path.display()
-        );
+        let path = unmask_testdata::existing(rel);
         let nets = if internal.is_empty() {
             Networks::default()
         } else {

@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn shared() -> PathBuf {
-    std::env::var_os("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
+    unmask_testdata::shared_dir().to_path_buf()
 }
 
 fn repo() -> PathBuf {

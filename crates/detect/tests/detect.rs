@@ -5,20 +5,11 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use unmask_detect::stats::{bowley_skew, mad, quantile};
 use unmask_detect::{
     beacon_score, bulk_score, long_connection_score, BeaconBasis, BeaconConfig, DetectConfig,
     Observation, PairAggregator, PairSummary,
 };
-
-fn shared() -> PathBuf {
-    std::env::var("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
-}
 
 type Pair = (IpAddr, IpAddr);
 
@@ -370,12 +361,7 @@ fn pcap_tcp_conns(path: &std::path::Path) -> Vec<(IpAddr, IpAddr, Observation)> 
 
 #[test]
 fn shared_samples() {
-    let net = shared().join("net");
-    assert!(
-        net.exists(),
-        "{} not found: the tests read ../shared/data (or set UNMASK_SHARED_DATA)",
-        net.display()
-    );
+    let net = unmask_testdata::existing("net");
     // CTU-SME-11: 192.168.1.107 calls its Remcos C2 66.63.168.35:5888 about every 2 s; the C2
     // rejects every attempt (REJ), so the pair is scored on its attempts.
     let remcos = analyse(&zeek_conn(

@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use unmask_enrich::{build, IpDb, Networks, Safelist, Scope, TrailKind, Trails};
 
 fn shared() -> PathBuf {
-    std::env::var("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
+    unmask_testdata::shared_dir().to_path_buf()
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -92,12 +88,7 @@ fn db_orgs_for(db: &IpDb, asns: &[u32]) -> Vec<(u32, &'static str)> {
 
 #[test]
 fn bundle_matches_its_source() {
-    let dir = shared().join("net/enrich");
-    assert!(
-        dir.exists(),
-        "{} not found: the tests read ../shared/data (or set UNMASK_SHARED_DATA)",
-        dir.display()
-    );
+    let dir = unmask_testdata::existing("net/enrich");
     let rebuilt = build::from_dir(&dir).unwrap();
     let bundled = IpDb::bundled().unwrap();
     assert_eq!(
@@ -132,12 +123,7 @@ fn nested_ranges_override_their_container() {
 /// several rows start at the same address).
 #[test]
 fn every_source_row_start_resolves() {
-    let dir = shared().join("net/enrich");
-    assert!(
-        dir.exists(),
-        "{} not found: the tests read ../shared/data (or set UNMASK_SHARED_DATA)",
-        dir.display()
-    );
+    let dir = unmask_testdata::existing("net/enrich");
     use std::io::BufRead;
     let db = IpDb::bundled().unwrap();
     for (name, is_asn) in build::SOURCE_FILES {
@@ -217,9 +203,7 @@ fn scopes() {
 
 #[test]
 fn maltrail_remcos_file() {
-    let path = shared().join("net/intel/maltrail-remcos.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the tests read ../shared/data)", path.display()));
+    let text = unmask_testdata::read_text("net/intel/maltrail-remcos.txt");
     let mut t = Trails::default();
     let diags = t.add_text("maltrail-remcos.txt", "remcos", &text);
     assert!(t.len() > 17_000, "{}", t.len());

@@ -2,22 +2,12 @@
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use unmask_estate::*;
 use unmask_model::Graph;
 
-fn shared() -> PathBuf {
-    std::env::var("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
-}
-
 fn read_shared(rel: &str) -> Vec<u8> {
-    let p = shared().join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    unmask_testdata::read(rel)
 }
 
 /// The curated layer (restricted vendors and apps) as a graph, built once.

@@ -1816,10 +1816,7 @@ mod tests {
 
     #[test]
     fn blocks_match_lines_on_samples() {
-        let data = std::env::var("UNMASK_SHARED_DATA").map_or_else(
-            |_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-            PathBuf::from,
-        );
+        let data = unmask_testdata::shared_dir();
         let mut paths = Vec::new();
         files(&data.join("net/zeek"), &mut paths);
         assert!(!paths.is_empty());
@@ -1873,10 +1870,7 @@ mod tests {
     /// values) go the long way.
     #[test]
     fn samples_take_the_fast_path() {
-        let data = std::env::var("UNMASK_SHARED_DATA").map_or_else(
-            |_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-            PathBuf::from,
-        );
+        let data = unmask_testdata::shared_dir();
         let mut paths = Vec::new();
         files(&data.join("net/zeek"), &mut paths);
         let (mut used, mut rejected) = (0, 0);

@@ -11,11 +11,7 @@ use proptest::prelude::*;
 use unmask_flows::*;
 
 fn data() -> PathBuf {
-    std::env::var("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
+    unmask_testdata::shared_dir().to_path_buf()
 }
 
 fn net(rel: &str) -> PathBuf {

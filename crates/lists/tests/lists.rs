@@ -7,16 +7,11 @@ use unmask_lists::*;
 use unmask_model::*;
 
 fn shared() -> PathBuf {
-    std::env::var("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
+    unmask_testdata::shared_dir().to_path_buf()
 }
 
 fn bytes(rel: &str) -> Vec<u8> {
-    let p = shared().join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set UNMASK_SHARED_DATA)", p.display()))
+    unmask_testdata::read(rel)
 }
 
 /// Table-like assertions: every row is checked and all mismatches are reported together.

@@ -17,11 +17,7 @@ use unmask_parquet::{
 };
 
 fn shared_data() -> PathBuf {
-    std::env::var_os("UNMASK_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        })
+    unmask_testdata::shared_dir().to_path_buf()
 }
 
 /// A fresh, empty directory under Cargo's per-target temporary directory.

@@ -2,8 +2,7 @@
 use unmask_screen::eval::*;
 
 fn main() {
-    let dir = std::env::var("UNMASK_SHARED_DATA")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
+    let dir = unmask_testdata::shared_dir().display();
     let mut rd = csv::Reader::from_path(format!(
         "{dir}/lists/eval/nomenklatura_name_bench_cases.csv"
     ))

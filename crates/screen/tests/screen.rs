@@ -7,8 +7,7 @@ use unmask_screen::{score_names, Query, Screener};
 use unmask_text::NameKind;
 
 fn shared() -> String {
-    std::env::var("UNMASK_SHARED_DATA")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into())
+    unmask_testdata::shared_dir().display().to_string()
 }
 
 /// The curated file read with serde_json (the lists crate owns the real reader).
