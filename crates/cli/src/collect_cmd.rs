@@ -2,7 +2,7 @@
 //! decoded as they arrive (data sets wait for their template) and the records go through the
 //! same detectors and report as `unmask flows`; the collector stops on Ctrl-C or at a limit.
 
-use crate::flows_cmd::{analyse, tee, AnalysisArgs, ReadOutcome};
+use crate::flows_cmd::{analyse, tee, AnalysisArgs, Inputs};
 use anyhow::Context;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -58,7 +58,13 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         if let Some(w) = parquet.as_deref_mut() {
             w.set_source_file(Some(&format!("udp://{addr}")));
         }
-        let rep = collector.run(&limits, &ReadOptions::default(), &mut tee(parquet, sink));
-        Ok(ReadOutcome::from_report(rep, format!("udp://{addr}")))
+        let opts = ReadOptions::default();
+        let rep = collector.run(&limits, &opts, &mut tee(parquet, sink));
+        let mut outcome = unmask_analysis::ReadOutcome::default();
+        outcome.add(rep, opts.max_diagnostics);
+        Ok(Inputs {
+            outcome,
+            from: format!("udp://{addr}"),
+        })
     })
 }

@@ -140,26 +140,14 @@ fn describe(ds: &Dataset, i: EntIdx, depth: usize) -> Value {
                    "source": ed.source, "note": ed.note})
         })
         .collect();
-    let paths: Vec<Value> = g
+    let paths: Vec<Vec<unmask_model::PathHop>> = g
         .exposure_paths(i, depth)
         .iter()
-        .map(|p| {
-            Value::Array(
-                p.hops
-                    .iter()
-                    .map(|h| {
-                        let ed = g.edge(h.edge);
-                        let to = g.entity(h.to);
-                        json!({"relation": ed.kind.as_str(), "reversed": h.reversed,
-                               "entity_id": to.id, "name": to.primary_name(),
-                               "lists": to.memberships.iter().map(|m| membership_json(ds, m)).collect::<Vec<_>>()})
-                    })
-                    .collect(),
-            )
-        })
+        .map(|p| g.path_hops(p))
         .collect();
     json!({
         "entity_id": e.id,
+        "entity_key": g.key(i),
         "record_ids": g.ids_of(i),
         "kind": e.kind.as_str(),
         "name": e.primary_name(),

@@ -1,23 +1,21 @@
-//! `unmask flows PATH...`: beacons, long connections, bulk uploads, threat-intel hits and
-//! restricted-owner infrastructure in flow logs; `unmask bench flows`.
-//!
-//! Records stream from the readers of `unmask-flows` into a [`Pipeline`]: internal→external
-//! pairs feed the per-pair state of `unmask-detect`, every destination is enriched from the
-//! bundled IP database of `unmask-enrich`, and each distinct AS organization (and intel family)
-//! is screened once against the restricted entities.
+//! `unmask flows PATH...`: argument parsing, loading and rendering around the flow pipeline of
+//! `unmask-analysis` (beacons, long connections, bulk uploads, threat-intel hits and
+//! restricted-owner infrastructure); `unmask bench flows`.
 
 use anyhow::Context;
-use serde::Serialize;
-use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use unmask_detect::{Analysis, DetectConfig, Observation, PairAggregator, PairSummary};
-use unmask_enrich::{IpDb, Networks, Safelist, Scope, Trails};
-use unmask_flows::{ConnState, FlowRecord};
-use unmask_model::{Diagnostic, Graph, RowCounts};
+use unmask_analysis::{
+    AnalysisConfig, AssetIndex, Classifier, Evidence, FlowReport, InventoryInput, Pipeline,
+    ReadOutcome, DEFAULT_MIN_BEACON, DEFAULT_MIN_OWNER_SCORE,
+};
+use unmask_detect::DetectConfig;
+use unmask_enrich::{IpDb, Networks, Safelist, Trails};
+use unmask_flows::FlowRecord;
+use unmask_model::time::iso_time_us;
+use unmask_model::Diagnostic;
 
 /// Find beacons, bulk uploads and restricted-owner infrastructure in flow logs.
 #[derive(Debug, clap::Args)]
@@ -54,7 +52,7 @@ pub struct AnalysisArgs {
     #[arg(long)]
     pub json: bool,
     /// Least beacon score reported.
-    #[arg(long, default_value_t = 0.8, value_name = "SCORE")]
+    #[arg(long, default_value_t = DEFAULT_MIN_BEACON, value_name = "SCORE")]
     pub min_beacon: f64,
     /// A connection at least this long (seconds) is a long connection.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
@@ -102,680 +100,35 @@ pub struct BenchArgs {
 }
 
 // ------------------------------------------------------------------------------------------
-// Findings
-
-/// One finding: the JSON contract of PRODUCT.md (`kind`, `src`, `dst`, `score`, evidence).
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub kind: &'static str,
-    pub src: String,
-    pub dst: String,
-    pub score: f64,
-    #[serde(flatten)]
-    pub evidence: Map<String, Value>,
-}
-
-/// Least screening score of an AS organization's full name (AS names are noisy: "YANDEX LLC"
-/// scores 0.85 against "OOO PS YANDEX.MONEY").
-pub const DEFAULT_MIN_OWNER_SCORE: f64 = 0.9;
-
-/// Rank of kinds at equal score: intel and restricted owners first.
-fn kind_rank(kind: &str) -> u8 {
-    match kind {
-        "threat_intel" => 0,
-        "restricted_infrastructure" => 1,
-        "beacon" => 2,
-        "bulk_upload" => 3,
-        _ => 4,
-    }
-}
-
-/// A restricted entity a name resolved to.
-#[derive(Debug, Clone)]
-struct Resolved {
-    score: f64,
-    json: Value,
-}
-
-/// Screens names once each.
-struct OrgScreen<'g> {
-    screener: Option<unmask_screen::Screener<'g>>,
-    cache: HashMap<String, Option<Resolved>>,
-}
-
-impl<'g> OrgScreen<'g> {
-    fn new(graph: Option<&'g Graph>) -> Self {
-        OrgScreen {
-            screener: graph.map(unmask_screen::Screener::new),
-            cache: HashMap::new(),
-        }
-    }
-
-    /// An AS organization resolved to a restricted entity, cached per organization: the
-    /// full name at `min_score`, else its core name (AS handles, place names in brackets, legal
-    /// forms and infrastructure words such as "Cloud Service data center" removed, so
-    /// "Huawei Cloud Service data center" is screened as "Huawei") at the stricter
-    /// [`CORE_NAME_MIN_SCORE`].
-    fn resolve_org(&mut self, org: &str, min_score: f64) -> Option<Resolved> {
-        self.screener.as_ref()?;
-        if let Some(r) = self.cache.get(org) {
-            return r.clone();
-        }
-        let mut r = self.screen_once(org, min_score);
-        if r.is_none() {
-            for v in org_variants(org) {
-                if let Some(mut hit) = self.screen_once(&v, min_score.max(CORE_NAME_MIN_SCORE)) {
-                    hit.json["screened_as"] = json!(v);
-                    r = Some(hit);
-                    break;
-                }
-            }
-        }
-        self.cache.insert(org.to_string(), r.clone());
-        r
-    }
-
-    /// A name (an intel family) resolved as it is, cached.
-    fn resolve(&mut self, name: &str, min_score: f64) -> Option<Resolved> {
-        self.screener.as_ref()?;
-        if let Some(r) = self.cache.get(name) {
-            return r.clone();
-        }
-        let r = self.screen_once(name, min_score);
-        self.cache.insert(name.to_string(), r.clone());
-        r
-    }
-
-    /// The best *exposed* match of `name` (listed itself, or with a path to a listed entity).
-    fn screen_once(&self, name: &str, min_score: f64) -> Option<Resolved> {
-        let screener = self.screener.as_ref()?;
-        let graph = screener.graph();
-        let mut q = unmask_screen::Query::new(name);
-        q.threshold = min_score;
-        screener
-            .screen(&q)
-            .into_iter()
-            .find(|m| graph.entity(m.entity).is_listed() || !m.paths.is_empty())
-            .map(|m| {
-                let e = graph.entity(m.entity);
-                let lists = |ix: u32| -> Vec<Value> {
-                    graph
-                        .entity(ix)
-                        .memberships
-                        .iter()
-                        .map(|ms| json!({"list": ms.list, "since": ms.since, "source": ms.source}))
-                        .collect()
-                };
-                let path: Vec<Value> = m
-                    .paths
-                    .first()
-                    .map(|p| {
-                        p.hops
-                            .iter()
-                            .map(|h| {
-                                let to = graph.entity(h.to);
-                                json!({
-                                    "relation": graph.edge(h.edge).kind.as_str(),
-                                    "entity_id": to.id,
-                                    "name": to.primary_name(),
-                                    "lists": lists(h.to),
-                                })
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Resolved {
-                    score: m.score,
-                    json: json!({
-                        "entity_id": e.id,
-                        "name": e.primary_name(),
-                        "matched_name": m.matched_name,
-                        "match_score": m.score,
-                        "lists": lists(m.entity),
-                        "path": path,
-                    }),
-                }
-            })
-    }
-}
-
-/// Least score for a match of an organization's core name (see [`OrgScreen::resolve_org`]).
-const CORE_NAME_MIN_SCORE: f64 = 0.95;
-
-/// Words that describe infrastructure or a legal form rather than the owner, dropped from the
-/// end of an AS organization name.
-const INFRA_WORDS: &[&str] = &[
-    "as",
-    "asn",
-    "num",
-    "number",
-    "for",
-    "global",
-    "network",
-    "networks",
-    "net",
-    "internet",
-    "cloud",
-    "computing",
-    "service",
-    "services",
-    "data",
-    "datacenter",
-    "datacentre",
-    "center",
-    "centre",
-    "hosting",
-    "backbone",
-    "isp",
-    "idc",
-    "cdn",
-    "technologies",
-    "technology",
-    "co",
-    "company",
-    "ltd",
-    "limited",
-    "llc",
-    "inc",
-    "corp",
-    "corporation",
-    "pte",
-    "gmbh",
-    "sa",
-    "bv",
-    "b.v",
-    "plc",
-    "international",
-];
-
-/// Core-name variants of an AS organization, most specific first.
-fn org_variants(org: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut bases = vec![org.to_string()];
-    // "HIPL-AS-AP - HUAWEI INTERNATIONAL PTE. LTD.": the part after the AS handle.
-    if let Some((_, rest)) = org.split_once(" - ") {
-        bases.push(rest.to_string());
-    }
-    for base in bases {
-        // Drop bracketed parts ("(Beijing)") and punctuation.
-        let mut clean = String::new();
-        let mut depth = 0usize;
-        for c in base.chars() {
-            match c {
-                '(' | '[' => depth += 1,
-                ')' | ']' => depth = depth.saturating_sub(1),
-                _ if depth > 0 => {}
-                ',' | '.' | '"' => clean.push(' '),
-                _ => clean.push(c),
-            }
-        }
-        let mut words: Vec<&str> = clean.split_whitespace().collect();
-        while words.len() > 1
-            && INFRA_WORDS.contains(&words[words.len() - 1].to_ascii_lowercase().as_str())
-        {
-            words.pop();
-        }
-        let v = words.join(" ");
-        if v.chars().filter(|c| c.is_alphanumeric()).count() >= 3
-            && !v.eq_ignore_ascii_case(org)
-            && !out.contains(&v)
-        {
-            out.push(v);
-        }
-    }
-    out
-}
-
-// ------------------------------------------------------------------------------------------
-// The pipeline
-
-/// Record counts beyond the readers' read/used/rejected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Tally {
-    /// Records handed to the pipeline.
-    pub records: u64,
-    /// Internal → external: analysed.
-    pub outbound: u64,
-    /// External → internal, internal ↔ internal, or special addresses: not analysed for beacons.
-    pub other_direction: u64,
-    /// Outbound but safelisted.
-    pub safelisted: u64,
-    /// Earliest and latest record start (µs), over every record.
-    pub span_us: Option<(i64, i64)>,
-}
-
-#[derive(Debug, Clone)]
-struct IntelHit {
-    trail: u32,
-    count: u64,
-    first_us: i64,
-    last_us: i64,
-    port: u16,
-    /// The indicator contacted us (it was the originator).
-    inbound: bool,
-}
-
-/// Streaming analysis of flow records (no I/O).
-pub struct Pipeline {
-    nets: Networks,
-    trails: Trails,
-    safelist: Safelist,
-    agg: PairAggregator<IpAddr, IpAddr>,
-    intel: HashMap<(IpAddr, IpAddr), IntelHit>,
-    pub tally: Tally,
-    min_beacon: f64,
-    /// Least screening score for restricted-owner infrastructure.
-    pub min_owner_score: f64,
-    /// Analyse every pair whatever its direction (benchmarks: the detectors' worst case).
-    pub every_pair: bool,
-}
-
-impl std::fmt::Debug for Pipeline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline")
-            .field("tally", &self.tally)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Pipeline {
-    pub fn new(
-        nets: Networks,
-        trails: Trails,
-        safelist: Safelist,
-        cfg: DetectConfig,
-        min_beacon: f64,
-    ) -> Self {
-        Pipeline {
-            nets,
-            trails,
-            safelist,
-            agg: PairAggregator::new(cfg),
-            intel: HashMap::new(),
-            tally: Tally::default(),
-            min_beacon,
-            min_owner_score: DEFAULT_MIN_OWNER_SCORE,
-            every_pair: false,
-        }
-    }
-
-    /// Feeds one record.
-    #[inline]
-    pub fn push(&mut self, r: &FlowRecord) {
-        self.tally.records += 1;
-        self.tally.span_us = Some(match self.tally.span_us {
-            None => (r.ts_us, r.ts_us),
-            Some((a, b)) => (a.min(r.ts_us), b.max(r.ts_us)),
-        });
-        let (src, dst) = (self.nets.scope(r.src), self.nets.scope(r.dst));
-        if (src != Scope::Internal || dst != Scope::External) && !self.every_pair {
-            self.tally.other_direction += 1;
-            // Inbound contact from a known-bad address is still worth reporting.
-            if src == Scope::External && dst == Scope::Internal && !self.trails.is_empty() {
-                self.intel_check(r.src, r.dst, r.src_port, r, true);
-            }
-            return;
-        }
-        if !self.safelist.is_empty() && self.safelist.allows(r.src, r.dst, r.dst_port) {
-            self.tally.safelisted += 1;
-            return;
-        }
-        self.tally.outbound += 1;
-        if !self.trails.is_empty() {
-            self.intel_check(r.dst, r.src, r.dst_port, r, false);
-        }
-        let o = Observation {
-            ts_us: r.ts_us,
-            duration_us: r.duration_us,
-            src_port: r.src_port,
-            dst_port: r.dst_port,
-            bytes_out: r.bytes_out,
-            bytes_in: r.bytes_in,
-            failed: r.state == ConnState::Failed,
-        };
-        self.agg.observe(r.src, r.dst, &o);
-    }
-
-    fn intel_check(
-        &mut self,
-        far: IpAddr,
-        near: IpAddr,
-        far_port: u16,
-        r: &FlowRecord,
-        inbound: bool,
-    ) {
-        if let Some(ix) = self.trails.find_ip(far, far_port) {
-            let ix = ix as u32;
-            let h = self.intel.entry((near, far)).or_insert(IntelHit {
-                trail: ix,
-                count: 0,
-                first_us: r.ts_us,
-                last_us: r.ts_us,
-                port: far_port,
-                inbound,
-            });
-            h.count += 1;
-            h.first_us = h.first_us.min(r.ts_us);
-            h.last_us = h.last_us.max(r.ts_us);
-        }
-    }
-
-    /// Live pairs.
-    pub fn pairs(&self) -> usize {
-        self.agg.pairs()
-    }
-
-    /// Scores everything and returns the findings, ranked.
-    pub fn finish(self, db: Option<&IpDb>, graph: Option<&Graph>) -> Report {
-        let Pipeline {
-            trails,
-            agg,
-            intel,
-            tally,
-            min_beacon,
-            min_owner_score,
-            ..
-        } = self;
-        let mut screen = OrgScreen::new(graph);
-        let mut findings = Vec::new();
-        let enrich = |ip: IpAddr, m: &mut Map<String, Value>| {
-            if let Some(db) = db {
-                let i = db.lookup(ip);
-                m.insert("dst_country".into(), json!(i.country));
-                m.insert("dst_asn".into(), json!(i.asn.map(|a| a.asn)));
-                m.insert("dst_org".into(), json!(i.asn.map(|a| a.org)));
-            }
-        };
-        let pair_evidence = |p: &PairSummary, m: &mut Map<String, Value>| {
-            m.insert("connections".into(), json!(p.connections));
-            m.insert("failed".into(), json!(p.failed));
-            m.insert("bytes_out".into(), json!(p.bytes_out));
-            m.insert("bytes_in".into(), json!(p.bytes_in));
-            m.insert("dst_ports".into(), json!(p.dst_ports));
-            m.insert("first_seen".into(), json!(iso_time(p.first_ts_us)));
-            m.insert("last_seen".into(), json!(iso_time(p.last_ts_us)));
-        };
-        let mut restricted_dsts: HashMap<IpAddr, Option<(Resolved, u32, String)>> = HashMap::new();
-        let analysis: Analysis<IpAddr, IpAddr> = agg.finish_with(|src, dst, p| {
-            let (src, dst, p) = (&src, &dst, &p);
-            let beacon = p.beacon.as_ref().filter(|b| b.score.score >= min_beacon);
-            // Restricted-owner infrastructure: the far end's AS organization, screened once.
-            let hit = restricted_dsts.entry(*dst).or_insert_with(|| {
-                let a = db?.asn(*dst)?;
-                let r = screen.resolve_org(a.org, min_owner_score)?;
-                Some((r, a.asn, a.org.to_string()))
-            });
-            if beacon.is_none()
-                && p.long_connection.is_none()
-                && p.bulk_upload.is_none()
-                && hit.is_none()
-            {
-                return;
-            }
-            let mut base = Map::new();
-            enrich(*dst, &mut base);
-            pair_evidence(p, &mut base);
-            if let Some(b) = beacon {
-                let mut m = base.clone();
-                m.insert("basis".into(), json!(b.basis));
-                let s = &b.score;
-                m.insert(
-                    "beacon".into(),
-                    json!({
-                        "gap_score": s.gap_score, "size_score": s.size_score,
-                        "histogram_score": s.histogram_score, "duration_score": s.duration_score,
-                        "median_gap_s": s.median_gap_s, "gap_mad_s": s.gap_mad_s, "gap_skew": s.gap_skew,
-                        "median_size": s.median_size, "size_mad": s.size_mad, "size_skew": s.size_skew,
-                        "timestamps": s.timestamps, "histogram": s.histogram, "capped": p.capped,
-                    }),
-                );
-                findings.push(finding("beacon", *src, *dst, s.score, m));
-            }
-            if let Some(l) = &p.long_connection {
-                let mut m = base.clone();
-                m.insert("max_duration_s".into(), json!(l.max_duration_s));
-                m.insert("total_duration_s".into(), json!(l.total_duration_s));
-                m.insert("longest_start".into(), json!(iso_time(l.longest_ts_us)));
-                findings.push(finding("long_connection", *src, *dst, l.score, m));
-            }
-            if let Some(u) = &p.bulk_upload {
-                let mut m = base.clone();
-                m.insert(
-                    "window_start".into(),
-                    json!(iso_time(u.window.start_s * 1_000_000)),
-                );
-                m.insert("window_s".into(), json!(u.window_s));
-                m.insert("window_bytes_out".into(), json!(u.window.bytes_out));
-                m.insert("window_bytes_in".into(), json!(u.window.bytes_in));
-                m.insert("windows_over".into(), json!(u.windows_over));
-                findings.push(finding("bulk_upload", *src, *dst, u.score, m));
-            }
-            if let Some((r, asn, org)) = hit {
-                let mut m = base.clone();
-                m.insert("asn".into(), json!(asn));
-                m.insert("org".into(), json!(org));
-                m.insert("restricted_entity".into(), r.json.clone());
-                findings.push(finding("restricted_infrastructure", *src, *dst, r.score, m));
-            }
-        });
-        for h in &analysis.host_bulk {
-            let mut m = Map::new();
-            m.insert("scope".into(), json!("host, all destinations"));
-            m.insert(
-                "window_start".into(),
-                json!(iso_time(h.window.start_s * 1_000_000)),
-            );
-            m.insert("window_s".into(), json!(h.window_s));
-            m.insert("window_bytes_out".into(), json!(h.window.bytes_out));
-            m.insert("window_bytes_in".into(), json!(h.window.bytes_in));
-            findings.push(Finding {
-                kind: "bulk_upload",
-                src: h.src.to_string(),
-                dst: "*".into(),
-                score: h.score,
-                evidence: m,
-            });
-        }
-        for ((near, far), h) in &intel {
-            let t = &trails.entries()[h.trail as usize];
-            let mut m = Map::new();
-            enrich(*far, &mut m);
-            m.insert("indicator".into(), json!(t.indicator));
-            m.insert(
-                "trail_kind".into(),
-                json!(format!("{:?}", t.kind).to_lowercase()),
-            );
-            m.insert("family".into(), json!(t.family));
-            m.insert("aliases".into(), json!(t.aliases));
-            m.insert("reference".into(), json!(t.reference));
-            m.insert("trail_file".into(), json!(t.file));
-            m.insert("trail_line".into(), json!(t.line));
-            m.insert("port".into(), json!(h.port));
-            m.insert(
-                "direction".into(),
-                json!(if h.inbound { "inbound" } else { "outbound" }),
-            );
-            m.insert("connections".into(), json!(h.count));
-            m.insert("first_seen".into(), json!(iso_time(h.first_us)));
-            m.insert("last_seen".into(), json!(iso_time(h.last_us)));
-            if let Some(r) = screen.resolve(&t.family, min_owner_score) {
-                m.insert("restricted_entity".into(), r.json);
-            }
-            let score = if t.kind == unmask_enrich::TrailKind::IpPort {
-                1.0
-            } else {
-                0.9
-            };
-            findings.push(finding("threat_intel", *near, *far, score, m));
-        }
-        findings.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(kind_rank(a.kind).cmp(&kind_rank(b.kind)))
-                .then_with(|| a.src.cmp(&b.src))
-                .then_with(|| a.dst.cmp(&b.dst))
-        });
-        let countries = controlled_by_country(&findings);
-        Report {
-            findings,
-            countries,
-            tally,
-            pairs: analysis.pair_count,
-            orgs_screened: screen.cache.len(),
-        }
-    }
-}
-
-fn finding(
-    kind: &'static str,
-    src: IpAddr,
-    dst: IpAddr,
-    score: f64,
-    evidence: Map<String, Value>,
-) -> Finding {
-    Finding {
-        kind,
-        src: src.to_string(),
-        dst: dst.to_string(),
-        score,
-        evidence,
-    }
-}
-
-/// "Controlled hosts by controller country": a host is controlled when it beacons to, or
-/// talks to a threat-intel address at, a controller; grouped by the controller's country.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CountryRow {
-    pub country: String,
-    pub controllers: usize,
-    pub controlled_hosts: usize,
-}
-
-fn controlled_by_country(findings: &[Finding]) -> Vec<CountryRow> {
-    let mut by: BTreeMap<String, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
-    for f in findings
-        .iter()
-        .filter(|f| f.kind == "beacon" || f.kind == "threat_intel")
-    {
-        let c = f
-            .evidence
-            .get("dst_country")
-            .and_then(Value::as_str)
-            .unwrap_or("??")
-            .to_string();
-        let e = by.entry(c).or_default();
-        e.0.insert(&f.dst);
-        e.1.insert(&f.src);
-    }
-    let mut rows: Vec<CountryRow> = by
-        .into_iter()
-        .map(|(country, (c, h))| CountryRow {
-            country,
-            controllers: c.len(),
-            controlled_hosts: h.len(),
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.controlled_hosts
-            .cmp(&a.controlled_hosts)
-            .then(a.country.cmp(&b.country))
-    });
-    rows
-}
-
-/// The result of a run.
-#[derive(Debug)]
-pub struct Report {
-    pub findings: Vec<Finding>,
-    pub countries: Vec<CountryRow>,
-    pub tally: Tally,
-    pub pairs: usize,
-    pub orgs_screened: usize,
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` from microseconds since the epoch (proleptic Gregorian, UTC).
-fn iso_time(ts_us: i64) -> String {
-    let secs = ts_us.div_euclid(1_000_000);
-    let us = ts_us.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{us:06}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
-}
-
-// ------------------------------------------------------------------------------------------
 // Input
 
-/// What reading the inputs gave.
+/// Where the records of a run came from, for the summary ("3 file(s)", "udp://127.0.0.1:2055").
 #[derive(Debug, Default)]
-pub struct ReadOutcome {
-    counts: RowCounts,
-    /// Rows that are not flows (other EVE events, comments): neither used nor rejected.
-    skipped: u64,
-    diagnostics: Vec<Diagnostic>,
-    diagnostics_dropped: u64,
-    /// Where the rows came from, for the summary ("3 file(s)", "udp://127.0.0.1:2055").
-    from: String,
+pub struct Inputs {
+    pub outcome: ReadOutcome,
+    pub from: String,
 }
 
-impl ReadOutcome {
-    /// The outcome of one live source, named `from`.
-    pub fn from_report(rep: unmask_flows::ReadReport, from: String) -> Self {
-        ReadOutcome {
-            counts: rep.counts,
-            skipped: rep.skipped,
-            diagnostics: rep.diagnostics,
-            diagnostics_dropped: rep.diagnostics_dropped,
-            from,
-        }
-    }
-}
-
-/// Streams every record of `paths` into `sink` through the readers of `unmask-flows`.
-/// With `parquet`, every record is also written there (its `source_file` is the PATH given).
+/// Streams every record of `paths` into `sink`; with `parquet`, every record is also written
+/// there (its `source_file` is the PATH given).
 fn read_all(
     paths: &[PathBuf],
     mut parquet: Option<&mut unmask_parquet::FlowParquetWriter>,
     sink: &mut dyn FnMut(&FlowRecord),
-) -> anyhow::Result<ReadOutcome> {
+) -> anyhow::Result<Inputs> {
     let opts = unmask_flows::ReadOptions::default();
-    let mut out = ReadOutcome::default();
-    let mut files = 0;
+    let mut outcome = ReadOutcome::default();
     for p in paths {
         if let Some(w) = parquet.as_deref_mut() {
             w.set_source_file(Some(&p.display().to_string()));
         }
         let mut each = tee_ref(parquet.as_deref_mut(), sink);
-        let rep = unmask_flows::read_path_batches(p, &opts, &mut |b| b.iter().for_each(&mut each))
+        outcome
+            .read_path(p, &opts, &mut each)
             .with_context(|| format!("reading {}", p.display()))?;
-        out.counts.add(rep.counts);
-        out.skipped += rep.skipped;
-        files += rep.files.len();
-        out.diagnostics_dropped += rep.diagnostics_dropped;
-        for d in rep.diagnostics {
-            if out.diagnostics.len() < opts.max_diagnostics {
-                out.diagnostics.push(d);
-            } else {
-                out.diagnostics_dropped += 1;
-            }
-        }
     }
-    out.from = format!("{files} file(s)");
-    Ok(out)
+    let from = format!("{} file(s)", outcome.files);
+    Ok(Inputs { outcome, from })
 }
 
 /// A reader's sink that writes each record to `parquet` (if any) and hands it to `sink`.
@@ -805,99 +158,6 @@ fn read_text(p: &Path) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// The restricted entities (the bundled lists) for screening AS organizations.
-fn load_dataset() -> anyhow::Result<unmask_lists::Dataset> {
-    crate::dataset::load(&[], None)
-}
-
-/// The estate: each inventoried address with its asset and the restricted vendors found on it.
-#[derive(Debug, Default)]
-struct Inventory {
-    by_ip: HashMap<IpAddr, Value>,
-    counts: RowCounts,
-    diagnostics: Vec<Diagnostic>,
-    assets: usize,
-    exposed: usize,
-}
-
-/// Reads inventories (CSV/JSON) and nmap XML scans with `unmask-estate` and attributes each
-/// asset against the graph (when screening is on).
-fn load_inventory(paths: &[PathBuf], graph: Option<&Graph>) -> anyhow::Result<Inventory> {
-    let mut inv = Inventory::default();
-    let mut assets: Vec<unmask_estate::Asset> = Vec::new();
-    let mut hosts: Vec<unmask_estate::Host> = Vec::new();
-    for p in paths {
-        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-        let label = p.display().to_string();
-        let xml = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-        if xml {
-            let o = unmask_estate::read_nmap(&bytes, &label);
-            inv.counts.add(o.counts);
-            inv.diagnostics.extend(o.diagnostics);
-            hosts.extend(o.records);
-        } else {
-            let o = unmask_estate::read_inventory(&bytes, &label);
-            inv.counts.add(o.counts);
-            inv.diagnostics.extend(o.diagnostics);
-            assets.extend(o.records);
-        }
-    }
-    unmask_estate::merge_hosts(&mut assets, &hosts);
-    let mut attributor = graph.map(unmask_estate::Attributor::new);
-    for a in &assets {
-        let Some(ip) =
-            a.ip.as_deref()
-                .and_then(|s| s.trim().parse::<IpAddr>().ok())
-        else {
-            continue;
-        };
-        inv.assets += 1;
-        let mut vendors: Vec<Value> = Vec::new();
-        if let Some(at) = attributor.as_mut() {
-            let found = at.attribute(a);
-            if found.is_exposed() {
-                inv.exposed += 1;
-            }
-            for e in found.exposures.iter().filter(|e| e.entity.is_listed()) {
-                vendors.push(json!({
-                    "entity_id": e.entity.entity_id,
-                    "name": e.entity.name,
-                    "lists": e.entity.lists.iter().map(|l| json!({"list": l.list, "since": l.since, "basis": l.basis, "entity": l.entity_name})).collect::<Vec<_>>(),
-                    "path": e.entity.path.iter().map(|h| json!({"relation": h.relation, "entity_id": h.entity_id, "name": h.name})).collect::<Vec<_>>(),
-                    "evidence": e.evidence.iter().map(|v| json!({"field": v.field, "value": v.value, "how": v.how, "at": v.at})).collect::<Vec<_>>(),
-                }));
-            }
-        }
-        inv.by_ip.entry(ip).or_insert_with(|| {
-            json!({
-                "label": a.label(),
-                "asset_id": a.asset_id,
-                "hostname": a.hostname,
-                "manufacturer": a.manufacturer,
-                "model": a.model,
-                "location": a.location,
-                "at": format!("{}:{}", a.file, a.line),
-                "restricted_vendors": vendors,
-            })
-        });
-    }
-    Ok(inv)
-}
-
-/// Adds the source's asset to every finding whose source is inventoried.
-fn tie_to_assets(findings: &mut [Finding], inv: &Inventory) {
-    for f in findings {
-        if let Some(a) = f
-            .src
-            .parse::<IpAddr>()
-            .ok()
-            .and_then(|ip| inv.by_ip.get(&ip))
-        {
-            f.evidence.insert("src_asset".into(), a.clone());
-        }
-    }
-}
-
 // ------------------------------------------------------------------------------------------
 // The command
 
@@ -912,18 +172,32 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 pub type Source<'s> = dyn FnMut(
         Option<&mut unmask_parquet::FlowParquetWriter>,
         &mut dyn FnMut(&FlowRecord),
-    ) -> anyhow::Result<ReadOutcome>
+    ) -> anyhow::Result<Inputs>
     + 's;
 
-/// Runs the detectors over the records of `source` and prints the report.
-pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u8> {
-    let started = Instant::now();
-    let nets = if args.internal.is_empty() {
+/// The plain configuration of the analysis from the command's arguments.
+fn config(args: &AnalysisArgs) -> AnalysisConfig {
+    AnalysisConfig {
+        detect: DetectConfig {
+            long_connection_s: args.long_connection,
+            bulk_pair_bytes: args.bulk_bytes,
+            bulk_host_bytes: args.bulk_host_bytes,
+            ..DetectConfig::default()
+        },
+        min_beacon: args.min_beacon,
+        min_owner_score: args.min_owner_score,
+        every_pair: false,
+    }
+}
+
+/// The internal networks, safelist and intel trails of the run; their files' diagnostics go
+/// to `diags`.
+fn classifier(args: &AnalysisArgs, diags: &mut Vec<Diagnostic>) -> anyhow::Result<Classifier> {
+    let networks = if args.internal.is_empty() {
         Networks::default()
     } else {
         Networks::from_cidrs(&args.internal)?
     };
-    let mut side_diags: Vec<Diagnostic> = Vec::new();
     let mut trails = Trails::default();
     for p in &args.intel {
         let family = p
@@ -931,25 +205,30 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
             .and_then(|s| s.to_str())
             .map(|s| s.trim_start_matches("maltrail-").to_string())
             .unwrap_or_default();
-        side_diags.extend(trails.add_text(&p.display().to_string(), &family, &read_text(p)?));
+        diags.extend(trails.add_text(&p.display().to_string(), &family, &read_text(p)?));
     }
     let mut safelist = Safelist::default();
     for p in &args.safelist {
-        side_diags.extend(safelist.add_text(&p.display().to_string(), &read_text(p)?));
+        diags.extend(safelist.add_text(&p.display().to_string(), &read_text(p)?));
     }
-    let cfg = DetectConfig {
-        long_connection_s: args.long_connection,
-        bulk_pair_bytes: args.bulk_bytes,
-        bulk_host_bytes: args.bulk_host_bytes,
-        ..DetectConfig::default()
-    };
+    Ok(Classifier::new(networks, safelist, trails))
+}
+
+/// Runs the pipeline over the records of `source` and prints the report.
+pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let mut side_diags: Vec<Diagnostic> = Vec::new();
+    let classifier = classifier(args, &mut side_diags)?;
+    let nets = classifier.networks.clone();
     let db = IpDb::bundled().context("loading the bundled IP database")?;
     let dataset = if args.no_screen {
         None
     } else {
-        Some(load_dataset().context("loading the restricted-entity dataset")?)
+        Some(crate::dataset::load(&[], None).context("loading the restricted-entity dataset")?)
     };
-    let graph = dataset.as_ref().map(|d| &d.graph);
+    let screener = dataset
+        .as_ref()
+        .map(|d| unmask_screen::Screener::new(&d.graph));
     let list_dates: Vec<String> = dataset
         .iter()
         .flat_map(|d| &d.sources)
@@ -966,8 +245,7 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
         })
         .collect();
 
-    let mut pipe = Pipeline::new(nets.clone(), trails, safelist, cfg, args.min_beacon);
-    pipe.min_owner_score = args.min_owner_score;
+    let mut pipe = Pipeline::new(classifier, config(args));
     let mut parquet = match &args.parquet_out {
         Some(dir) => Some(unmask_parquet::FlowParquetWriter::create(
             dir,
@@ -978,21 +256,47 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
         )?),
         None => None,
     };
-    let outcome = source(parquet.as_mut(), &mut |r| pipe.push(r))?;
+    let inputs = source(parquet.as_mut(), &mut |r| pipe.push(r))?;
     let parquet = parquet.map(|w| w.finish()).transpose()?;
-    let mut report = pipe.finish(Some(db), graph);
+    let mut report = pipe.finish(Some(db), screener.as_ref());
     let inventory = if args.inventory.is_empty() {
         None
     } else {
-        let inv = load_inventory(&args.inventory, graph)?;
-        tie_to_assets(&mut report.findings, &inv);
-        side_diags.extend(inv.diagnostics.iter().cloned());
-        Some(inv)
+        let files: Vec<(String, Vec<u8>)> = args
+            .inventory
+            .iter()
+            .map(|p| {
+                std::fs::read(p)
+                    .with_context(|| format!("reading {}", p.display()))
+                    .map(|b| (p.display().to_string(), b))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let inputs: Vec<InventoryInput<'_>> = files
+            .iter()
+            .map(|(label, bytes)| InventoryInput { label, bytes })
+            .collect();
+        let mut attributor = dataset
+            .as_ref()
+            .map(|d| unmask_estate::Attributor::new(&d.graph));
+        let index = AssetIndex::build(&inputs, attributor.as_mut());
+        let tied = index.tie(&mut report.findings);
+        side_diags.extend(index.diagnostics.iter().cloned());
+        Some((index, tied))
     };
     let elapsed = started.elapsed();
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let summary = Summary {
+        report: &report,
+        inputs: &inputs,
+        side: &side_diags,
+        db,
+        nets: &nets,
+        list_dates: &list_dates,
+        inventory: inventory.as_ref(),
+        elapsed,
+    };
     if args.json {
         for f in &report.findings {
             serde_json::to_writer(&mut out, f)?;
@@ -1001,33 +305,13 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
         out.flush()?;
         let err = std::io::stderr();
         let mut e = err.lock();
-        summary(
-            &mut e,
-            &report,
-            &outcome,
-            &side_diags,
-            db,
-            &nets,
-            &list_dates,
-            inventory.as_ref(),
-            elapsed,
-        )?;
+        summary.write(&mut e)?;
         if let Some(pq) = &parquet {
             writeln!(e, "{pq}")?;
         }
     } else {
         human_findings(&mut out, &report, args.top)?;
-        summary(
-            &mut out,
-            &report,
-            &outcome,
-            &side_diags,
-            db,
-            &nets,
-            &list_dates,
-            inventory.as_ref(),
-            elapsed,
-        )?;
+        summary.write(&mut out)?;
         if let Some(pq) = &parquet {
             writeln!(out, "{pq}")?;
         }
@@ -1036,7 +320,7 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
     Ok(0)
 }
 
-fn human_findings(out: &mut dyn Write, report: &Report, top: usize) -> std::io::Result<()> {
+fn human_findings(out: &mut dyn Write, report: &FlowReport, top: usize) -> std::io::Result<()> {
     let f = &report.findings;
     writeln!(
         out,
@@ -1056,67 +340,45 @@ fn human_findings(out: &mut dyn Write, report: &Report, top: usize) -> std::io::
         )?;
     }
     for x in f.iter().take(top) {
-        let ev = &x.evidence;
-        let s = |k: &str| ev.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let detail = match x.kind {
-            "beacon" => {
-                let b = &ev["beacon"];
-                format!(
-                    "every {}s, {} timestamps, {} conns ({} failed){}",
-                    b["median_gap_s"],
-                    b["timestamps"],
-                    ev["connections"],
-                    ev["failed"],
-                    if ev["basis"] == "failed_attempts" {
-                        ", scored on failed attempts"
-                    } else {
-                        ""
-                    }
-                )
-            }
-            "long_connection" => format!(
+        let detail = match &x.evidence {
+            Evidence::Beacon(b) => format!(
+                "every {}s, {} timestamps, {} conns ({} failed){}",
+                // As JSON writes it (2.0, not 2): the report reads like the --json lines.
+                serde_json::Value::from(b.beacon.median_gap_s),
+                b.beacon.timestamps,
+                b.traffic.connections,
+                b.traffic.failed,
+                if b.basis == unmask_detect::BeaconBasis::FailedAttempts {
+                    ", scored on failed attempts"
+                } else {
+                    ""
+                }
+            ),
+            Evidence::LongConnection(l) => format!(
                 "longest {:.0}s, total {:.0}s",
-                ev["max_duration_s"].as_f64().unwrap_or(0.0),
-                ev["total_duration_s"].as_f64().unwrap_or(0.0)
+                l.max_duration_s, l.total_duration_s
             ),
-            "bulk_upload" => format!(
-                "{} B out / {} B in in {}s from {}",
-                ev["window_bytes_out"],
-                ev["window_bytes_in"],
-                ev["window_s"],
-                s("window_start")
-            ),
-            "threat_intel" => format!(
+            Evidence::BulkUpload(u) => upload_detail(&u.window),
+            Evidence::HostUpload(u) => upload_detail(&u.window),
+            Evidence::ThreatIntel(t) => format!(
                 "{} ({} line {}), {} conns",
-                s("indicator"),
-                s("family"),
-                ev["trail_line"],
-                ev["connections"]
+                t.indicator, t.family, t.trail_line, t.connections
             ),
-            "restricted_infrastructure" => {
-                let r = &ev["restricted_entity"];
-                let lists: Vec<String> = r["lists"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|l| l["list"].as_str().map(String::from))
-                    .collect();
-                let via: Vec<String> = r["path"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|h| {
-                        format!(
-                            "{} {}",
-                            h["relation"].as_str().unwrap_or(""),
-                            h["name"].as_str().unwrap_or("")
-                        )
-                    })
+            Evidence::RestrictedInfrastructure(r) => {
+                let e = &r.restricted_entity.matched.entity;
+                let mut lists: Vec<&str> = Vec::new();
+                for l in &e.lists {
+                    lists.push(&l.list);
+                }
+                let via: Vec<String> = e
+                    .path
+                    .iter()
+                    .map(|h| format!("{} {}", h.relation, h.name))
                     .collect();
                 format!(
                     "AS{} → {} {}{}",
-                    ev["asn"],
-                    r["name"].as_str().unwrap_or(""),
+                    r.asn,
+                    e.name,
                     if via.is_empty() {
                         String::new()
                     } else {
@@ -1129,121 +391,128 @@ fn human_findings(out: &mut dyn Write, report: &Report, top: usize) -> std::io::
                     }
                 )
             }
-            _ => String::new(),
         };
-        let detail = match ev.get("src_asset") {
+        let detail = match &x.src_asset {
             Some(a) => {
-                let vendor = a["restricted_vendors"]
-                    .as_array()
-                    .and_then(|v| v.first())
-                    .and_then(|v| v["name"].as_str())
-                    .map(|n| format!(", {n}"))
+                let vendor = a
+                    .restricted_vendors
+                    .first()
+                    .map(|v| format!(", {}", v.entity.name))
                     .unwrap_or_default();
-                format!("[{}{vendor}] {detail}", a["label"].as_str().unwrap_or(""))
+                format!("[{}{vendor}] {detail}", a.label)
             }
             None => detail,
         };
+        let info = x.evidence.dst_info();
         writeln!(
             out,
             "{:>5.3}  {:<25}  {:<15}  {:<39}  {:<2}  {:<30}  {}",
             x.score,
-            x.kind,
-            x.src,
-            x.dst,
-            s("dst_country"),
-            unmask_model::shorten(&s("dst_org"), 30),
+            x.kind.as_str(),
+            x.src.to_string(),
+            x.dst.to_string(),
+            info.and_then(|i| i.dst_country.as_deref()).unwrap_or(""),
+            unmask_model::shorten(info.and_then(|i| i.dst_org.as_deref()).unwrap_or(""), 30),
             detail
         )?;
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn summary(
-    out: &mut dyn Write,
-    report: &Report,
-    outcome: &ReadOutcome,
-    side: &[Diagnostic],
-    db: &IpDb,
-    nets: &Networks,
-    list_dates: &[String],
-    inventory: Option<&Inventory>,
+fn upload_detail(w: &unmask_analysis::UploadWindow) -> String {
+    format!(
+        "{} B out / {} B in in {}s from {}",
+        w.window_bytes_out, w.window_bytes_in, w.window_s, w.window_start
+    )
+}
+
+/// Everything the summary after the findings shows.
+struct Summary<'a> {
+    report: &'a FlowReport,
+    inputs: &'a Inputs,
+    side: &'a [Diagnostic],
+    db: &'a IpDb,
+    nets: &'a Networks,
+    list_dates: &'a [String],
+    /// The asset index and how many findings it tied to an asset.
+    inventory: Option<&'a (AssetIndex, usize)>,
     elapsed: std::time::Duration,
-) -> std::io::Result<()> {
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Controlled hosts by controller country (beacons and threat-intel contacts):"
-    )?;
-    if report.countries.is_empty() {
-        writeln!(out, "  (none)")?;
-    } else {
+}
+
+impl Summary<'_> {
+    fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let report = self.report;
+        let outcome = &self.inputs.outcome;
+        writeln!(out)?;
         writeln!(
             out,
-            "  {:<7}  {:>11}  {:>16}",
-            "country", "controllers", "controlled hosts"
+            "Controlled hosts by controller country (beacons and threat-intel contacts):"
         )?;
-        for r in &report.countries {
+        if report.countries.is_empty() {
+            writeln!(out, "  (none)")?;
+        } else {
             writeln!(
                 out,
                 "  {:<7}  {:>11}  {:>16}",
-                r.country, r.controllers, r.controlled_hosts
+                "country", "controllers", "controlled hosts"
+            )?;
+            for r in &report.countries {
+                writeln!(
+                    out,
+                    "  {:<7}  {:>11}  {:>16}",
+                    r.country, r.controllers, r.controlled_hosts
+                )?;
+            }
+        }
+        writeln!(out)?;
+        let c = outcome.counts;
+        writeln!(out, "Rows: {c} from {}; {} internal→external analysed, {} other directions, {} safelisted; {} pairs, {} AS organizations screened; {:.2}s",
+            self.inputs.from, report.tally.outbound, report.tally.other_direction, report.tally.safelisted, report.pairs, report.orgs_screened, self.elapsed.as_secs_f64())?;
+        if let Some((a, b)) = report.tally.span_us {
+            writeln!(out, "Time span: {} .. {}", iso_time_us(a), iso_time_us(b))?;
+        }
+        if let Some((inv, tied)) = self.inventory {
+            writeln!(
+                out,
+                "Inventory: {} ({} assets with an address, {} with a restricted vendor); {tied} findings tied to an asset",
+                inv.counts, inv.assets, inv.exposed
             )?;
         }
-    }
-    writeln!(out)?;
-    let c = outcome.counts;
-    writeln!(out, "Rows: {c} from {}; {} internal→external analysed, {} other directions, {} safelisted; {} pairs, {} AS organizations screened; {:.2}s",
-        outcome.from, report.tally.outbound, report.tally.other_direction, report.tally.safelisted, report.pairs, report.orgs_screened, elapsed.as_secs_f64())?;
-    if let Some((a, b)) = report.tally.span_us {
-        writeln!(out, "Time span: {} .. {}", iso_time(a), iso_time(b))?;
-    }
-    if let Some(inv) = inventory {
-        let tied = report
-            .findings
-            .iter()
-            .filter(|f| f.evidence.contains_key("src_asset"))
-            .count();
-        writeln!(
-            out,
-            "Inventory: {} ({} assets with an address, {} with a restricted vendor); {tied} findings tied to an asset",
-            inv.counts, inv.assets, inv.exposed
-        )?;
-    }
-    let internal: Vec<String> = nets.internal().iter().map(|c| c.to_string()).collect();
-    writeln!(out, "Internal networks: {}", internal.join(", "))?;
-    let diags: Vec<&Diagnostic> = outcome.diagnostics.iter().chain(side).collect();
-    if outcome.skipped > 0 {
-        writeln!(out, "Skipped (not flows): {}", outcome.skipped)?;
-    }
-    if !diags.is_empty() {
-        let dropped = outcome.diagnostics_dropped;
-        writeln!(
-            out,
-            "Diagnostics ({}{}):",
-            diags.len(),
-            if dropped > 0 {
-                format!(" shown of {}", diags.len() as u64 + dropped)
-            } else {
-                String::new()
+        let internal: Vec<String> = self.nets.internal().iter().map(|c| c.to_string()).collect();
+        writeln!(out, "Internal networks: {}", internal.join(", "))?;
+        let diags: Vec<&Diagnostic> = outcome.diagnostics.iter().chain(self.side).collect();
+        if outcome.skipped > 0 {
+            writeln!(out, "Skipped (not flows): {}", outcome.skipped)?;
+        }
+        if !diags.is_empty() {
+            let dropped = outcome.diagnostics_dropped;
+            writeln!(
+                out,
+                "Diagnostics ({}{}):",
+                diags.len(),
+                if dropped > 0 {
+                    format!(" shown of {}", diags.len() as u64 + dropped)
+                } else {
+                    String::new()
+                }
+            )?;
+            for d in diags.iter().take(10) {
+                writeln!(out, "  {d}")?;
             }
-        )?;
-        for d in diags.iter().take(10) {
-            writeln!(out, "  {d}")?;
+            if diags.len() > 10 {
+                writeln!(out, "  … {} more", diags.len() - 10)?;
+            }
         }
-        if diags.len() > 10 {
-            writeln!(out, "  … {} more", diags.len() - 10)?;
+        let i = self.db.info();
+        writeln!(out, "IP data: {} ({}), {}", i.date, i.licence, i.source)?;
+        writeln!(out, "  {}", i.attribution)?;
+        if self.list_dates.is_empty() {
+            writeln!(out, "Lists: not screened (--no-screen)")?;
+        } else {
+            writeln!(out, "Lists screened: {}", self.list_dates.join("; "))?;
         }
+        Ok(())
     }
-    let i = db.info();
-    writeln!(out, "IP data: {} ({}), {}", i.date, i.licence, i.source)?;
-    writeln!(out, "  {}", i.attribution)?;
-    if list_dates.is_empty() {
-        writeln!(out, "Lists: not screened (--no-screen)")?;
-    } else {
-        writeln!(out, "Lists screened: {}", list_dates.join("; "))?;
-    }
-    Ok(())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1334,19 +603,14 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
         .collect();
     cidrs.extend(args.also_internal.iter().cloned());
     let nets = Networks::from_cidrs(&cidrs)?;
-    let mut pipe = Pipeline::new(
-        nets,
-        Trails::default(),
-        Safelist::default(),
-        DetectConfig::default(),
-        0.8,
-    );
+    let classifier = Classifier::new(nets, Safelist::default(), Trails::default());
+    let mut pipe = Pipeline::new(classifier, AnalysisConfig::default());
     let rep2 = unmask_flows::read_path_batches(&path, &opts, &mut |b| {
         b.iter().for_each(|r| pipe.push(r))
     })?;
     let push_s = t.elapsed().as_secs_f64();
     let pairs = pipe.pairs();
-    let tally = pipe.tally;
+    let tally = pipe.tally();
     let t = Instant::now();
     let report = pipe.finish(Some(db), None);
     let finish_s = t.elapsed().as_secs_f64();
@@ -1355,14 +619,11 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
 
     // The detectors' worst case: every record is a pair to analyse.
     let t = Instant::now();
-    let mut pipe = Pipeline::new(
-        Networks::default(),
-        Trails::default(),
-        Safelist::default(),
-        DetectConfig::default(),
-        0.8,
-    );
-    pipe.every_pair = true;
+    let every_pair = AnalysisConfig {
+        every_pair: true,
+        ..AnalysisConfig::default()
+    };
+    let mut pipe = Pipeline::new(Classifier::default(), every_pair);
     unmask_flows::read_path_batches(&path, &opts, &mut |b| b.iter().for_each(|r| pipe.push(r)))?;
     let all_pairs = pipe.pairs();
     let all_report = pipe.finish(Some(db), None);
@@ -1483,325 +744,9 @@ fn generate(out: &Path, records: u64, replay: Option<&Path>) -> anyhow::Result<(
 mod tests {
     use super::*;
 
-    #[allow(clippy::too_many_arguments)]
-    fn rec(
-        ts: f64,
-        src: &str,
-        sp: u16,
-        dst: &str,
-        dp: u16,
-        out: u64,
-        inn: u64,
-        state: ConnState,
-    ) -> FlowRecord {
-        FlowRecord {
-            ts_us: (ts * 1e6) as i64,
-            duration_us: 30_000,
-            src: src.parse().unwrap(),
-            src_port: sp,
-            dst: dst.parse().unwrap(),
-            dst_port: dp,
-            proto: 6,
-            bytes_out: out,
-            bytes_in: inn,
-            pkts_out: 2,
-            pkts_in: 2,
-            state,
-        }
-    }
-
-    /// Records shaped like the CTU-SME-11 Remcos conn.log: 192.168.1.107 → 66.63.168.35:5888,
-    /// REJ three times per source port (Windows connect retries), a new port every ~2.1 s.
-    fn remcos_like() -> Vec<FlowRecord> {
-        let mut v = Vec::new();
-        for i in 0..240u16 {
-            let t0 = 1_677_024_003.714_845 + f64::from(i) * 2.1;
-            for k in 0..3 {
-                v.push(rec(
-                    t0 + f64::from(k) * 0.54,
-                    "192.168.1.107",
-                    65164 + i,
-                    "66.63.168.35",
-                    5888,
-                    0,
-                    0,
-                    ConnState::Failed,
-                ));
-            }
-        }
-        v.push(rec(
-            1_677_024_005.317_605,
-            "192.168.1.107",
-            64746,
-            "162.159.136.234",
-            443,
-            572,
-            11677,
-            ConnState::Partial,
-        ));
-        v.push(rec(
-            1_677_024_010.0,
-            "192.168.1.135",
-            58211,
-            "192.168.1.107",
-            58211,
-            100,
-            0,
-            ConnState::Failed,
-        ));
-        v
-    }
-
-    #[test]
-    fn remcos_pair_is_beacon_and_intel_hit() {
-        let mut trails = Trails::default();
-        assert!(trails
-            .add_text(
-                "remcos.txt",
-                "remcos",
-                "# Reference: x\n66.63.168.35:5888\n"
-            )
-            .is_empty());
-        let mut pipe = Pipeline::new(
-            Networks::default(),
-            trails,
-            Safelist::default(),
-            DetectConfig::default(),
-            0.8,
-        );
-        for r in remcos_like() {
-            pipe.push(&r);
-        }
-        assert_eq!(pipe.tally.outbound, 721);
-        assert_eq!(pipe.tally.other_direction, 1);
-        let db = IpDb::bundled().unwrap();
-        let rep = pipe.finish(Some(db), None);
-        let kinds: Vec<(&str, &str, f64)> = rep
-            .findings
-            .iter()
-            .map(|f| (f.kind, f.dst.as_str(), f.score))
-            .collect();
-        assert_eq!(kinds[0], ("threat_intel", "66.63.168.35", 1.0), "{kinds:?}");
-        let b = rep
-            .findings
-            .iter()
-            .find(|f| f.kind == "beacon")
-            .expect("beacon");
-        assert!(b.score >= 0.95, "{b:?}");
-        assert_eq!(b.evidence["basis"], "failed_attempts");
-        assert_eq!(b.evidence["dst_country"], "US");
-        assert_eq!(
-            rep.countries,
-            vec![CountryRow {
-                country: "US".into(),
-                controllers: 1,
-                controlled_hosts: 1
-            }]
-        );
-        let line = serde_json::to_string(b).unwrap();
-        assert!(
-            line.starts_with(
-                r#"{"kind":"beacon","src":"192.168.1.107","dst":"66.63.168.35","score":"#
-            ),
-            "{line}"
-        );
-    }
-
-    #[test]
-    fn safelist_and_internal_networks() {
-        let mut safe = Safelist::default();
-        let _ = safe.add_text("s", "66.63.168.0/24\n");
-        let mut pipe = Pipeline::new(
-            Networks::default(),
-            Trails::default(),
-            safe,
-            DetectConfig::default(),
-            0.8,
-        );
-        for r in remcos_like() {
-            pipe.push(&r);
-        }
-        assert_eq!(pipe.tally.safelisted, 720);
-        let rep = pipe.finish(None, None);
-        assert!(rep.findings.is_empty(), "{:?}", rep.findings);
-        // With 192.168.1.0/24 not internal nothing is outbound.
-        let nets = Networks::from_cidrs(&["10.0.0.0/8"]).unwrap();
-        let mut pipe = Pipeline::new(
-            nets,
-            Trails::default(),
-            Safelist::default(),
-            DetectConfig::default(),
-            0.8,
-        );
-        for r in remcos_like() {
-            pipe.push(&r);
-        }
-        assert_eq!(pipe.tally.outbound, 0);
-    }
-
-    fn shared() -> PathBuf {
-        unmask_testdata::shared_dir().to_path_buf()
-    }
-
-    /// Runs the pipeline (no screening) over one shared file.
-    fn run_file(rel: &str, internal: &[&str], safelist: &str) -> Report {
-        let path = unmask_testdata::existing(rel);
-        let nets = if internal.is_empty() {
-            Networks::default()
-        } else {
-            Networks::from_cidrs(internal).unwrap()
-        };
-        let mut safe = Safelist::default();
-        assert!(safe.add_text("safelist", safelist).is_empty());
-        let mut pipe = Pipeline::new(nets, Trails::default(), safe, DetectConfig::default(), 0.0);
-        let rep = unmask_flows::read_path(
-            &path,
-            &unmask_flows::ReadOptions::default(),
-            &mut |r: FlowRecord| pipe.push(&r),
-        )
-        .unwrap();
-        assert!(rep.counts.used > 0);
-        pipe.finish(Some(IpDb::bundled().unwrap()), None)
-    }
-
-    fn beacon_score_of(rep: &Report, src: &str, dst: &str) -> f64 {
-        rep.findings
-            .iter()
-            .find(|f| f.kind == "beacon" && f.src == src && f.dst == dst)
-            .map_or(0.0, |f| f.score)
-    }
-
-    #[test]
-    fn shared_samples_through_the_readers() {
-        // `unmask flows ../shared/data/net/zeek/ctu-sme-11-remcos/conn.log.labeled`
-        {
-            let rep = run_file("net/zeek/ctu-sme-11-remcos/conn.log.labeled", &[], "");
-            let s = beacon_score_of(&rep, "192.168.1.107", "66.63.168.35");
-            assert!(s >= 0.95, "remcos {s}");
-        }
-        // `unmask flows ../shared/data/net/pcap/slips-test-cc-capture-1.pcap --internal 147.32.80.0/24`
-        {
-            let rep = run_file(
-                "net/pcap/slips-test-cc-capture-1.pcap",
-                &["147.32.80.0/24"],
-                "",
-            );
-            let s = beacon_score_of(&rep, "147.32.80.37", "141.193.213.21");
-            assert!(s >= 0.95, "curl beacon {s}");
-        }
-        // The Mirai-style scan: no scanned destination is a beacon; its only periodic contacts
-        // are four NTP servers, which the example safelist (`port 123`) removes.
-        {
-            let rep = run_file("net/pcap/slips-test7-malicious.pcap", &[], "");
-            for f in rep
-                .findings
-                .iter()
-                .filter(|f| f.kind == "beacon" && f.score >= 0.8)
-            {
-                assert_eq!(f.evidence["dst_ports"], json!([123]), "{f:?}");
-            }
-        }
-        let safelist = include_str!("../../../data/net/safelist.example.txt");
-        {
-            let rep = run_file("net/pcap/slips-test7-malicious.pcap", &[], safelist);
-            let beacons: Vec<&Finding> = rep
-                .findings
-                .iter()
-                .filter(|f| f.kind == "beacon" && f.score >= 0.8)
-                .collect();
-            assert!(beacons.is_empty(), "{beacons:?}");
-            assert!(rep.tally.safelisted > 0);
-        }
-    }
-
-    #[test]
-    fn findings_tie_to_inventoried_assets() {
-        let dir = std::env::temp_dir().join(format!("unmask-flows-inv-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let inv_path = dir.join("inv.csv");
-        std::fs::write(&inv_path, "Asset Tag,IP Address,Manufacturer,Model\nCAM-0107,192.168.1.107,Hikvision,DS-2CD2143G0-I\n").unwrap();
-        let inv = load_inventory(&[inv_path], None).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(inv.assets, 1);
-        let mut pipe = Pipeline::new(
-            Networks::default(),
-            Trails::default(),
-            Safelist::default(),
-            DetectConfig::default(),
-            0.8,
-        );
-        for r in remcos_like() {
-            pipe.push(&r);
-        }
-        let mut rep = pipe.finish(None, None);
-        tie_to_assets(&mut rep.findings, &inv);
-        let b = rep.findings.iter().find(|f| f.kind == "beacon").unwrap();
-        assert_eq!(b.evidence["src_asset"]["label"], "CAM-0107");
-        assert_eq!(b.evidence["src_asset"]["model"], "DS-2CD2143G0-I");
-    }
-
-    #[test]
-    fn huawei_cloud_and_tencent_resolve_to_listed_entities() {
-        let ds = load_dataset().unwrap();
-        let mut pipe = Pipeline::new(
-            Networks::default(),
-            Trails::default(),
-            Safelist::default(),
-            DetectConfig::default(),
-            0.8,
-        );
-        // 1.92.0.1: AS55990 "Huawei Cloud Service data center"; 1.12.0.1: AS45090 Tencent.
-        pipe.push(&rec(
-            1_700_000_000.0,
-            "10.20.1.10",
-            50000,
-            "1.92.0.1",
-            443,
-            1000,
-            2000,
-            ConnState::Established,
-        ));
-        pipe.push(&rec(
-            1_700_000_100.0,
-            "10.20.1.11",
-            50001,
-            "1.12.0.1",
-            443,
-            1000,
-            2000,
-            ConnState::Established,
-        ));
-        let rep = pipe.finish(Some(IpDb::bundled().unwrap()), Some(&ds.graph));
-        let hits: Vec<(&str, String, usize)> = rep
-            .findings
-            .iter()
-            .filter(|f| f.kind == "restricted_infrastructure")
-            .map(|f| {
-                let e = &f.evidence["restricted_entity"];
-                (
-                    f.dst.as_str(),
-                    e["name"].as_str().unwrap_or("").to_string(),
-                    e["lists"].as_array().map_or(0, Vec::len)
-                        + e["path"].as_array().map_or(0, Vec::len),
-                )
-            })
-            .collect();
-        assert!(
-            hits.iter()
-                .any(|(d, n, l)| *d == "1.92.0.1" && n.contains("Huawei") && *l > 0),
-            "{hits:?}"
-        );
-        assert!(
-            hits.iter()
-                .any(|(d, n, l)| *d == "1.12.0.1" && n.contains("Tencent") && *l > 0),
-            "{hits:?}"
-        );
-    }
-
     #[test]
     fn parquet_out_gets_every_record() {
-        let path = shared().join("net/zeek/ctu-sme-11-remcos/conn.log.labeled");
-        assert!(path.exists(), "{} not found", path.display());
+        let path = unmask_testdata::existing("net/zeek/ctu-sme-11-remcos/conn.log.labeled");
         let dir = std::env::temp_dir().join(format!("unmask-flows-pq-{}", std::process::id()));
         let mut w = unmask_parquet::FlowParquetWriter::create(
             &dir,
@@ -1809,44 +754,10 @@ mod tests {
         )
         .unwrap();
         let mut n = 0u64;
-        let out = read_all(&[path], Some(&mut w), &mut |_| n += 1).unwrap();
+        let inputs = read_all(&[path], Some(&mut w), &mut |_| n += 1).unwrap();
         let sum = w.finish().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!((sum.rows, out.counts.used, n), (766, 766, 766));
-    }
-
-    #[test]
-    fn org_core_names() {
-        assert_eq!(
-            org_variants("Huawei Cloud Service data center"),
-            vec!["Huawei"]
-        );
-        assert_eq!(
-            org_variants("Tencent AS num for global network"),
-            vec!["Tencent"]
-        );
-        assert_eq!(
-            org_variants("Tencent Cloud Computing (Beijing) Co."),
-            vec!["Tencent"]
-        );
-        assert_eq!(
-            org_variants("HIPL-AS-AP - HUAWEI INTERNATIONAL PTE. LTD."),
-            vec!["HIPL-AS-AP - HUAWEI", "HUAWEI"]
-        );
-        assert_eq!(
-            org_variants("Shenzhen Tencent Computer Systems Company Limited"),
-            vec!["Shenzhen Tencent Computer Systems"]
-        );
-        assert!(org_variants("AS").is_empty());
-    }
-
-    #[test]
-    fn iso_times() {
-        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(
-            iso_time(1_677_024_003_714_845),
-            "2023-02-22T00:00:03.714845Z"
-        );
-        assert_eq!(iso_time(951_782_400_000_000), "2000-02-29T00:00:00.000000Z");
+        assert_eq!((sum.rows, inputs.outcome.counts.used, n), (766, 766, 766));
+        assert_eq!(inputs.from, "1 file(s)");
     }
 }

@@ -2,14 +2,13 @@
 //! export; and `unmask bench scan`.
 
 use anyhow::Context;
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use unmask_estate::{
     attach_apps, merge_hosts, read_apps, read_inventory, read_nmap, Asset, AssetFindings,
-    Attributor, Exposure, Mac, MacFinding, OuiRegistry, ReadOutcome, IEEE_DATA_DATE,
+    AssetReport, Attributor, Mac, MacFinding, OuiRegistry, ReadOutcome, IEEE_DATA_DATE,
 };
 use unmask_model::Diagnostic;
 
@@ -90,51 +89,6 @@ fn read_inputs(args: &Args) -> anyhow::Result<Inputs> {
         attach_apps(&mut inputs.assets, apps);
     }
     Ok(inputs)
-}
-
-fn exposure_json(e: &Exposure) -> Value {
-    let x = &e.entity;
-    json!({
-        "entity_id": x.entity_id,
-        "name": x.name,
-        "exposed": x.is_listed(),
-        "evidence": e.evidence,
-        "lists": x.lists.iter().map(|l| json!({
-            "list": l.list, "since": l.since, "basis": l.basis, "citation": l.citation,
-            "entity_id": l.entity_id, "name": l.entity_name, "source": l.source,
-        })).collect::<Vec<_>>(),
-        "path": x.path,
-    })
-}
-
-fn asset_json(a: &Asset, f: &AssetFindings) -> Value {
-    let mut fields = Map::new();
-    for (k, v) in &a.fields {
-        fields.insert(k.clone(), Value::String(v.clone()));
-    }
-    fields.insert("source".into(), json!(format!("{}:{}", a.file, a.line)));
-    if !a.apps.is_empty() {
-        fields.insert(
-            "apps".into(),
-            a.apps
-                .iter()
-                .map(|app| {
-                    let m: Map<String, Value> = app
-                        .fields
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                        .collect();
-                    Value::Object(m)
-                })
-                .collect(),
-        );
-    }
-    json!({
-        "asset": fields,
-        "mac": f.mac.describe(),
-        "exposures": f.exposures.iter().map(exposure_json).collect::<Vec<_>>(),
-        "conflicts": f.conflicts,
-    })
 }
 
 #[derive(Default)]
@@ -349,7 +303,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut w = BufWriter::new(stdout.lock());
     if args.json {
         for (a, f) in inputs.assets.iter().zip(&findings) {
-            writeln!(w, "{}", asset_json(a, f))?;
+            serde_json::to_writer(&mut w, &AssetReport::new(a, f))?;
+            writeln!(w)?;
         }
         let mut e = std::io::stderr();
         print_summary(&mut e, &inputs, &summary, &dates)?;

@@ -2,12 +2,11 @@
 //! `unmask bench screen`.
 
 use anyhow::Context;
-use serde_json::{json, Value};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use unmask_model::{EntIdx, Graph};
-use unmask_screen::{Match, Query, Screener, DEFAULT_THRESHOLD};
+use unmask_screen::{Match, Query, ScreenResult, Screener, DEFAULT_THRESHOLD};
 
 /// Longest accepted input row, in bytes.
 const MAX_ROW_BYTES: usize = 4096;
@@ -126,59 +125,6 @@ fn check_row(b: &[u8]) -> Row {
     Ok(s.to_string())
 }
 
-fn lists_json(g: &Graph, e: EntIdx) -> Value {
-    Value::Array(
-        g.entity(e)
-            .memberships
-            .iter()
-            .map(|m| json!({"list": m.list, "since": m.since, "source": m.source}))
-            .collect(),
-    )
-}
-
-/// The JSON of one match, per the PRODUCT.md contract.
-pub fn match_json(g: &Graph, m: &Match) -> Value {
-    let path: Vec<Value> = m
-        .paths
-        .first()
-        .map(|p| {
-            p.hops
-                .iter()
-                .map(|h| {
-                    let edge = g.edge(h.edge);
-                    let to = g.entity(h.to);
-                    json!({
-                        "relation": edge.kind.as_str(),
-                        "reversed": h.reversed,
-                        "entity_id": to.id,
-                        "name": to.primary_name(),
-                        "source": edge.source,
-                        "lists": lists_json(g, h.to),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut explanation = serde_json::Map::new();
-    for f in &m.features {
-        explanation.insert(
-            f.name.to_string(),
-            json!({"value": f.value, "detail": f.detail}),
-        );
-    }
-    let e = g.entity(m.entity);
-    json!({
-        "entity_id": e.id,
-        "name": e.primary_name(),
-        "matched_name": m.matched_name,
-        "score": m.score,
-        "exposed": m.is_exposed(g),
-        "lists": lists_json(g, m.entity),
-        "path": path,
-        "explanation": explanation,
-    })
-}
-
 /// The distinct list codes of an entity, in first-seen order.
 fn list_names(g: &Graph, e: EntIdx) -> Vec<&str> {
     let mut v: Vec<&str> = Vec::new();
@@ -285,11 +231,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 rejected += 1;
                 let row_no = i + 1;
                 if args.json {
-                    writeln!(
-                        out,
-                        "{}",
-                        json!({"query": null, "row": row_no, "error": reason, "matches": []})
-                    )?;
+                    let result = ScreenResult {
+                        query: None,
+                        row: Some(row_no),
+                        error: Some(reason.clone()),
+                        matches: Vec::new(),
+                    };
+                    serde_json::to_writer(&mut out, &result)?;
+                    writeln!(out)?;
                 } else {
                     writeln!(out, "(row {row_no} rejected: {reason})")?;
                 }
@@ -308,8 +257,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 let ms = screener.screen(&q);
                 hits += u64::from(!ms.is_empty());
                 if args.json {
-                    let matches: Vec<Value> = ms.iter().map(|m| match_json(g, m)).collect();
-                    writeln!(out, "{}", json!({"query": name, "matches": matches}))?;
+                    let result = ScreenResult {
+                        query: Some(name.clone()),
+                        row: None,
+                        error: None,
+                        matches: ms.iter().map(|m| m.report(g)).collect(),
+                    };
+                    serde_json::to_writer(&mut out, &result)?;
+                    writeln!(out)?;
                 } else {
                     print_table(&mut out, g, name, &ms, args.explain)?;
                 }

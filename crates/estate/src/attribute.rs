@@ -7,7 +7,7 @@ use crate::oui::{Assignment, MacClass, OuiRegistry, RESTRICTED_GZ};
 use ahash::{AHashMap, AHashSet};
 use std::io::Read;
 use std::sync::Arc;
-use unmask_model::{EntIdx, EntityKind, Graph, IdKind, NameRole};
+use unmask_model::{EntIdx, EntityKind, ExposedEntity, Graph, IdKind, NameRole};
 use unmask_screen::{Query, Screener};
 
 /// A list membership that reaches an exposure, with its legal basis.
@@ -54,6 +54,9 @@ pub struct EntityExposure {
     /// The entity, every entity on its paths and every listed ancestor.
     #[serde(skip)]
     pub family: Vec<EntIdx>,
+    /// The same facts in the one shape every output serializes.
+    #[serde(skip)]
+    pub view: ExposedEntity,
 }
 
 impl EntityExposure {
@@ -317,32 +320,7 @@ fn significant_tokens(s: &str) -> AHashSet<String> {
         .collect()
 }
 
-/// Legal basis of a list code, with the entity-specific category where the law names it.
-pub fn legal_basis(list: &str, entity_id: &str) -> String {
-    let id = entity_id.strip_prefix("curated:").unwrap_or(entity_id);
-    match list {
-        "NDAA_FY2019_S889" => match id {
-            "huawei" | "zte" => "NDAA FY2019 §889 (Pub. L. 115-232), covered telecommunications equipment, §889(f)(3)(A): telecommunications equipment produced by Huawei or ZTE (or any subsidiary or affiliate)".into(),
-            "hytera" | "hikvision" | "dahua" => "NDAA FY2019 §889 (Pub. L. 115-232), covered telecommunications equipment, §889(f)(3)(B): video surveillance and telecommunications equipment produced by Hytera, Hikvision or Dahua (or any subsidiary or affiliate) for public safety, government facilities, critical infrastructure and national security".into(),
-            _ => "NDAA FY2019 §889 (Pub. L. 115-232): covered telecommunications equipment or services".into(),
-        },
-        "FCC_COVERED_LIST" => match id {
-            "huawei" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: telecommunications equipment produced by Huawei Technologies Company, including telecommunications or video surveillance services provided by such entity or using such equipment".into(),
-            "zte" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: telecommunications equipment produced by ZTE Corporation, including telecommunications or video surveillance services provided by such entity or using such equipment".into(),
-            "hytera" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: video surveillance and telecommunications equipment produced by Hytera Communications Corporation, to the extent used for public safety, security of government facilities, physical security surveillance of critical infrastructure, and other national security purposes".into(),
-            "hikvision" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: video surveillance and telecommunications equipment produced by Hangzhou Hikvision Digital Technology Company, to the extent used for public safety, security of government facilities, physical security surveillance of critical infrastructure, and other national security purposes".into(),
-            "dahua" => "FCC Covered List (47 CFR §1.50002), entry of 2021-03-12: video surveillance and telecommunications equipment produced by Dahua Technology Company, to the extent used for public safety, security of government facilities, physical security surveillance of critical infrastructure, and other national security purposes".into(),
-            _ => "FCC Covered List (47 CFR §1.50002; Secure and Trusted Communications Networks Act of 2019)".into(),
-        },
-        "BIS_ENTITY_LIST" => "BIS Entity List (15 CFR Part 744, Supplement No. 4): export licence requirement".into(),
-        "DOD_1260H" => "DoD list of Chinese military companies (NDAA FY2021 §1260H)".into(),
-        "TREASURY_NS_CMIC" => "Treasury Non-SDN Chinese Military-Industrial Complex Companies list (EO 13959 as amended by EO 14032)".into(),
-        "FAR_52.204-27" => "FAR 52.204-27 Prohibition on a ByteDance Covered Application (No TikTok on Government Devices Act, Pub. L. 117-328, Div. R)".into(),
-        "TX_PROHIBITED_TECHNOLOGIES" => "Texas prohibited technologies list (state)".into(),
-        "OFAC_SDN" => "OFAC Specially Designated Nationals list".into(),
-        other => other.replace('_', " "),
-    }
-}
+pub use unmask_model::legal_basis;
 
 impl<'g> Attributor<'g> {
     /// Builds the engine: MAC prefixes from the graph's `MacPrefix` identifiers and from the
@@ -551,6 +529,7 @@ impl<'g> Attributor<'g> {
             lists,
             path,
             family,
+            view: g.exposed_entity(e, &paths),
         });
         self.entities.insert(e, x.clone());
         x

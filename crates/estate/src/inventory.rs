@@ -46,7 +46,66 @@ pub struct Asset {
     pub apps: Vec<AppRecord>,
 }
 
+/// The stable key of an asset, from what the input says about it (never the file and line,
+/// which change when the export is sorted differently): its asset id, else its hostname, else
+/// its MAC, else its IP address. An asset with none of them gets a key of its file and line,
+/// marked as such (`row:`), which holds only for the same file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AssetKey(String);
+
+impl AssetKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// True when the key comes from a field of the asset (not from its place in the file).
+    pub fn is_stable(&self) -> bool {
+        !self.0.starts_with("row:")
+    }
+}
+
+impl std::fmt::Display for AssetKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for AssetKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 impl Asset {
+    /// The asset's stable key ([`AssetKey`]). Values are trimmed; a MAC is written in its
+    /// canonical form so `00-40-8c-…` and `00:40:8C:…` are one asset.
+    ///
+    /// ```
+    /// let a = unmask_estate::Asset { mac_text: Some("00-40-8c-12-34-56".into()),
+    ///     mac: "00-40-8c-12-34-56".parse().ok(), ..Default::default() };
+    /// assert_eq!(a.key().as_str(), "mac:00:40:8C:12:34:56");
+    /// ```
+    pub fn key(&self) -> AssetKey {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(id) = given(&self.asset_id) {
+            return AssetKey(format!("asset_id:{id}"));
+        }
+        if let Some(h) = given(&self.hostname) {
+            return AssetKey(format!("hostname:{}", h.to_lowercase()));
+        }
+        if let Some(m) = self.mac {
+            return AssetKey(format!("mac:{m}"));
+        }
+        if let Some(ip) = given(&self.ip) {
+            return AssetKey(format!("ip:{ip}"));
+        }
+        AssetKey(format!("row:{}:{}", self.file, self.line))
+    }
+
     /// A short label: asset id, hostname, IP or MAC, else file:line.
     pub fn label(&self) -> String {
         self.asset_id

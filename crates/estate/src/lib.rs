@@ -14,6 +14,9 @@
 //!   curated [`families`] of model numbers; apps by package/bundle id, publisher and name. Each
 //!   [`Exposure`] carries its [`Evidence`], the relation path and the lists with their legal
 //!   basis; disagreeing evidence is reported in [`AssetFindings::conflicts`].
+//! * [`AssetReport`] is what an output shows of one asset: its stable [`AssetKey`] (asset
+//!   id, hostname, MAC or IP from the input), its fields, and each exposure in the entity shape
+//!   of `unmask-model` ([`unmask_model::ExposedEntity`]) that screening and flows use too.
 //!
 //! ```
 //! use unmask_model::*;
@@ -44,6 +47,7 @@ mod inventory;
 mod mac;
 mod nmap;
 mod oui;
+mod report;
 mod table;
 
 pub use attribute::{
@@ -51,11 +55,13 @@ pub use attribute::{
     MacFinding, PathHop,
 };
 pub use inventory::{
-    attach_apps, read_apps, read_inventory, AppRecord, Asset, Observed, Platform, ReadOutcome,
+    attach_apps, read_apps, read_inventory, AppRecord, Asset, AssetKey, Observed, Platform,
+    ReadOutcome,
 };
 pub use mac::{Mac, MacError};
 pub use nmap::{merge_hosts, read_nmap, Host, Port};
 pub use oui::{Assignment, MacClass, OuiRegistry, RegistryKind, IEEE_DATA_DATE, IEEE_DATA_SOURCE};
+pub use report::{AssetReport, EchoedAsset, ExposureReport};
 
 /// Errors of the estate crate's fallible helpers.
 #[derive(Debug, thiserror::Error)]

@@ -806,8 +806,15 @@ pub fn load_paths(paths: &[PathBuf], format: Option<Format>) -> Dataset {
             continue;
         };
         if matches!(fmt, Format::OfacSdn | Format::OfacCons) {
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            ofac.entry((dir, fmt))
+            // The parts of one OFAC set (sdn.csv, add.csv, alt.csv, sdn_comments.csv) share a
+            // folder; a file not named as a part (a dated snapshot, `sdn_2024-05-03_….csv.gz`)
+            // is a main file of its own.
+            let set = if ofac_part(&label).is_some() {
+                path.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                path.clone()
+            };
+            ofac.entry((set, fmt))
                 .or_default()
                 .push((label, bytes, path));
             continue;

@@ -569,7 +569,14 @@ fn every_shared_file_detected_and_loaded() {
     let mut undetected = Vec::new();
     let mut read_any = 0;
     for (rel, p) in &files {
-        let b = std::fs::read(p).unwrap();
+        let mut b = std::fs::read(p).unwrap();
+        if b.starts_with(&[0x1f, 0x8b]) {
+            // Detection sees decompressed bytes, as `load_paths` hands them over.
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&b[..]), &mut raw)
+                .unwrap();
+            b = raw;
+        }
         match detect_format(rel, &b) {
             // The nc_cc-by-nc CSVs are OpenSanctions transcriptions in their own column layouts,
             // not list formats unmask reads; the FtM JSON lines there are.
@@ -579,7 +586,8 @@ fn every_shared_file_detected_and_loaded() {
         }
     }
     assert!(undetected.is_empty(), "undetected: {undetected:?}");
-    assert_eq!(read_any, 21);
+    // 21 files, and the 2022 full CSL and nine daily SDN snapshots of 2022 and 2024.
+    assert_eq!(read_any, 31);
 
     let dirs: Vec<PathBuf> = ["us_ofac", "us_csl", "us_bis_dpl", "un", "us_fcc"]
         .iter()
@@ -601,12 +609,30 @@ fn every_shared_file_detected_and_loaded() {
             "us_bis_dpl",
             "us_csl",
             "us_csl@2",
+            "us_csl@3",
             "us_fcc_covered",
             "us_ofac_cons",
             "us_ofac_sdn",
-            "us_ofac_sdn@2"
+            "us_ofac_sdn@10",
+            "us_ofac_sdn@11",
+            "us_ofac_sdn@2",
+            "us_ofac_sdn@3",
+            "us_ofac_sdn@4",
+            "us_ofac_sdn@5",
+            "us_ofac_sdn@6",
+            "us_ofac_sdn@7",
+            "us_ofac_sdn@8",
+            "us_ofac_sdn@9"
         ]
     );
+    // Each dated SDN snapshot of sdn_history is a set of its own (two sets of parts plus nine
+    // snapshots), not a set missing its sdn.csv.
+    let snapshots = ds
+        .sources
+        .iter()
+        .filter(|s| s.info.origin.contains("sdn_history"))
+        .count();
+    assert_eq!(snapshots, 9);
     assert_eq!(ds.report("un_sc").unwrap().info.date, "2026-02-27");
     // Two SDN snapshots keep their own records (ids of the second are retagged).
     assert!(

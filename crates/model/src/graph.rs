@@ -1,5 +1,6 @@
 //! Merging records into one graph, and walking it.
 
+use crate::key::EntityKey;
 use crate::types::*;
 use ahash::AHashMap;
 use std::collections::VecDeque;
@@ -52,6 +53,8 @@ pub struct Graph {
     entities: Vec<Entity>,
     merges: Vec<Vec<MergeNote>>,
     by_id: AHashMap<String, EntIdx>,
+    /// The record ids behind each entity (its stable key).
+    keys: Vec<EntityKey>,
     by_name: AHashMap<String, Vec<EntIdx>>,
     edges: Vec<Edge>,
     out: Vec<Vec<EdgeIdx>>,
@@ -261,6 +264,11 @@ impl Graph {
             by_id.insert(rec.id.clone(), slot);
             merge_into(&mut entities[slot as usize], rec);
         }
+        let mut record_ids: Vec<Vec<&str>> = vec![Vec::new(); entities.len()];
+        for (id, &slot) in &by_id {
+            record_ids[slot as usize].push(id);
+        }
+        let keys: Vec<EntityKey> = record_ids.into_iter().map(EntityKey::new).collect();
         let mut merges = vec![Vec::new(); entities.len()];
         for (a, b, reason) in notes {
             let slot = root_slot[uf.find(a) as usize].unwrap_or_default();
@@ -291,6 +299,7 @@ impl Graph {
             entities,
             merges,
             by_id,
+            keys,
             by_name,
             edges: Vec::new(),
         };
@@ -372,16 +381,17 @@ impl Graph {
     pub fn find_by_key(&self, key: &str) -> &[EntIdx] {
         self.by_name.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
-    /// Every record id merged into entity `i`.
+    /// Every record id merged into entity `i`, sorted.
     pub fn ids_of(&self, i: EntIdx) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .by_id
+        self.keys[i as usize]
+            .record_ids()
             .iter()
-            .filter(|(_, &s)| s == i)
-            .map(|(k, _)| k.as_str())
-            .collect();
-        v.sort_unstable();
-        v
+            .map(String::as_str)
+            .collect()
+    }
+    /// The stable key of entity `i`: the record ids behind it.
+    pub fn key(&self, i: EntIdx) -> &EntityKey {
+        &self.keys[i as usize]
     }
     pub fn outgoing(&self, i: EntIdx) -> impl Iterator<Item = (EdgeIdx, &Edge)> {
         self.out[i as usize]

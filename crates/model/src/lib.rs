@@ -6,7 +6,10 @@
 //! same real-world entity (shared strong identifier, or equal name key and country), keeps the
 //! reason of every merge, resolves relation targets and indexes the edges in both directions.
 //! [`Graph::exposure_paths`] walks upward relations (owned by, subsidiary of, brand of, …) from
-//! an entity to every listed ancestor.
+//! an entity to every listed ancestor, and [`Graph::exposed_entity`] gives the one serializable
+//! shape ([`ExposedEntity`]: listings with their legal basis, [`PathHop`]s) every output uses.
+//! [`EntityKey`] (the record ids behind a merged entity) is the key a store keeps across list
+//! updates; [`time`] holds the civil-date arithmetic.
 //!
 //! ```
 //! use unmask_model::*;
@@ -22,8 +25,13 @@
 //! assert_eq!(graph.entity(paths[0].hops[0].to).primary_name(), "Nuctech Company Limited");
 //! ```
 
+mod exposure;
 mod graph;
+mod key;
+pub mod time;
 mod types;
 
+pub use exposure::{legal_basis, ExposedEntity, Listing, PathHop};
 pub use graph::{Edge, EdgeIdx, EntIdx, ExposurePath, Graph, Hop, MergeNote};
+pub use key::EntityKey;
 pub use types::*;

@@ -40,7 +40,7 @@ pub use score::{score_analyses, score_names, Score};
 
 use ahash::{AHashMap, RandomState};
 use rayon::prelude::*;
-use unmask_model::{EntIdx, EntityKind, ExposurePath, Graph, NameRole};
+use unmask_model::{EntIdx, EntityKind, ExposedEntity, ExposurePath, Graph, NameRole};
 use unmask_text::{analyze, Analysis, NameKind, Token, TokenKind};
 
 /// A screening request.
@@ -121,6 +121,64 @@ impl Match {
     pub fn is_exposed(&self, graph: &Graph) -> bool {
         graph.entity(self.entity).is_listed() || !self.paths.is_empty()
     }
+
+    /// The match as every output shows it (resolved names, listings, paths, explanation).
+    pub fn report(&self, graph: &Graph) -> MatchReport {
+        MatchReport {
+            entity: graph.exposed_entity(self.entity, &self.paths),
+            matched_name: self.matched_name.clone(),
+            score: self.score,
+            explanation: self
+                .features
+                .iter()
+                .map(|f| {
+                    (
+                        f.name,
+                        Explained {
+                            value: f.value,
+                            detail: f.detail.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One feature of a match's explanation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explained {
+    pub value: f64,
+    pub detail: String,
+}
+
+/// A match as every output shows it: the JSON contract of `unmask screen --json` (PRODUCT.md),
+/// also used for the owners of flow destinations and by the HTTP API.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MatchReport {
+    /// The matched entity: id, key, name, `exposed`, own listings, path(s) to listed entities.
+    #[serde(flatten)]
+    pub entity: ExposedEntity,
+    /// The entity's name that matched best.
+    pub matched_name: String,
+    pub score: f64,
+    /// Every feature of the score by name.
+    pub explanation: std::collections::BTreeMap<&'static str, Explained>,
+}
+
+/// The result for one screened subject: one line of `unmask screen --json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScreenResult {
+    /// The name screened; `None` when the input row could not be screened.
+    pub query: Option<String>,
+    /// The input row number of a rejected row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// Why the row was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Matches at or above the threshold, best first.
+    pub matches: Vec<MatchReport>,
 }
 
 #[derive(Debug)]
