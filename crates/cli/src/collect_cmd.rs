@@ -2,7 +2,7 @@
 //! decoded as they arrive (data sets wait for their template) and the records go through the
 //! same detectors and report as `unmask flows`; the collector stops on Ctrl-C or at a limit.
 
-use crate::flows_cmd::{analyse, tee, AnalysisArgs, Inputs};
+use crate::flow_analysis::{analyse, tee, AnalysisArgs, Inputs};
 use anyhow::Context;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

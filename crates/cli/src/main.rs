@@ -8,6 +8,7 @@ mod collect_cmd;
 mod dataset;
 mod entity_cmd;
 mod eval_cmd;
+mod flow_analysis;
 mod flows_cmd;
 mod lists_cmd;
 mod scan_cmd;
