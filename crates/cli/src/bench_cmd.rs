@@ -1,4 +1,7 @@
-//! `unmask bench …`: benchmarks that print their figures (never timed unit tests).
+//! `unmask bench …`: a thin entry to the benchmarks of `unmask-bench`, which print their figures
+//! (never timed unit tests).
+
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -9,28 +12,79 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum What {
     /// Load the whole bundled dataset into the graph: time and peak memory.
-    Load(crate::lists_cmd::BenchArgs),
+    Load {
+        /// How many times to load the bundled dataset.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Screen many names against the bundled dataset: names/s and latency percentiles.
-    Screen(crate::screen_cmd::BenchArgs),
+    Screen {
+        /// Number of names to screen.
+        #[arg(long, default_value_t = 100_000)]
+        names: usize,
+    },
     /// Attribute many assets: assets/s.
-    Scan(crate::scan_cmd::BenchArgs),
+    Scan {
+        /// How many assets to generate and attribute.
+        #[arg(long, default_value_t = 1_000_000)]
+        assets: usize,
+        /// Distinct manufacturer strings in the generated inventory.
+        #[arg(long, default_value_t = 2_000)]
+        manufacturers: usize,
+    },
     /// Read and analyse a large conn.log: records/s, peak memory, and `wc -l` time.
-    Flows(crate::flows_cmd::BenchArgs),
+    Flows(FlowsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct FlowsArgs {
+    /// An existing conn.log to measure; without it one is generated.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Records to generate.
+    #[arg(long, default_value_t = 10_000_000)]
+    records: u64,
+    /// Where to write the generated file (default: the system temp directory).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Keep the generated file.
+    #[arg(long)]
+    keep: bool,
+    /// Networks treated as internal besides RFC 1918/4193 (repeatable). The shared logs' server
+    /// 64.225.56.201 keeps its /16 when replayed, so `--also-internal 64.225.0.0/16` makes its
+    /// outbound traffic count as internal→external.
+    #[arg(long, value_name = "CIDR")]
+    also_internal: Vec<String>,
+    /// Flow logs to replay when generating (default: `$UNMASK_SHARED_DATA/net/zeek` when that
+    /// is set, else the generator's built-in mix).
+    #[arg(long, value_name = "PATH")]
+    replay: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.what {
-        What::Load(a) => crate::lists_cmd::bench(a),
-        What::Screen(a) => crate::screen_cmd::bench(a),
-        What::Scan(a) => crate::scan_cmd::bench(a),
-        What::Flows(a) => crate::flows_cmd::bench(a),
+        What::Load { runs } => println!("{}", unmask_bench::load(runs)?),
+        What::Screen { names } => println!("{}", unmask_bench::screen(names)?),
+        What::Scan {
+            assets,
+            manufacturers,
+        } => println!("{}", unmask_bench::scan(assets, manufacturers)?),
+        What::Flows(a) => {
+            let replay = a.replay.or_else(|| {
+                std::env::var_os("UNMASK_SHARED_DATA")
+                    .map(|d| PathBuf::from(d).join("net/zeek"))
+                    .filter(|d| d.exists())
+            });
+            let bench = unmask_bench::FlowsBench {
+                file: a.file,
+                records: a.records,
+                out: a.out,
+                keep: a.keep,
+                also_internal: a.also_internal,
+                replay,
+            };
+            println!("{}", unmask_bench::flows(&bench)?);
+        }
     }
-}
-
-/// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.
-pub fn peak_rss_kib() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    Ok(0)
 }

@@ -1,7 +1,6 @@
-//! `unmask lists`: the loaded list sources with their dates and counts; `unmask bench load`.
+//! `unmask lists`: the loaded list sources with their dates and counts.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -103,43 +102,4 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
     }
     Ok(if ds.errors.is_empty() { 0 } else { 1 })
-}
-
-#[derive(Debug, clap::Args)]
-pub struct BenchArgs {
-    /// How many times to load the bundled dataset.
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
-}
-
-/// Loads the whole bundled dataset (decompress, read, merge) `runs` times; prints the best and
-/// median time and the process's peak memory.
-pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
-    let runs = args.runs.max(1);
-    let mut times: Vec<Duration> = Vec::with_capacity(runs);
-    let mut entities = 0;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let ds = unmask_lists::bundled();
-        times.push(t.elapsed());
-        anyhow::ensure!(ds.errors.is_empty(), "bundled dataset: {:?}", ds.errors);
-        entities = ds.graph.len();
-        // The graph must hold what `unmask entity Nuctech` shows.
-        anyhow::ensure!(
-            ds.graph.lookup("curated:nuctech").is_some(),
-            "bundled dataset lacks curated:nuctech"
-        );
-    }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "load bundled dataset: {entities} entities; best {:.1} ms, median {:.1} ms over {runs} runs",
-        ms(times[0]),
-        ms(times[runs / 2])
-    );
-    match crate::bench_cmd::peak_rss_kib() {
-        Some(kib) => println!("peak RSS: {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("peak RSS: unknown"),
-    }
-    Ok(0)
 }

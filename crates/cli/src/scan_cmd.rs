@@ -1,14 +1,13 @@
 //! `unmask scan`: restricted-vendor devices and apps in an inventory, an nmap scan or an app
-//! export; and `unmask bench scan`.
+//! export.
 
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 use unmask_estate::{
     attach_apps, merge_hosts, read_apps, read_inventory, read_nmap, Asset, AssetFindings,
-    AssetReport, Attributor, Mac, MacFinding, OuiRegistry, ReadOutcome, IEEE_DATA_DATE,
+    AssetReport, Attributor, MacFinding, ReadOutcome, IEEE_DATA_DATE,
 };
 use unmask_model::Diagnostic;
 
@@ -327,159 +326,4 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(FailOn::Exposed) if summary.exposed > 0 => 1,
         _ => 0,
     })
-}
-
-#[derive(Debug, clap::Args)]
-pub struct BenchArgs {
-    /// How many assets to generate and attribute.
-    #[arg(long, default_value_t = 1_000_000)]
-    assets: usize,
-    /// Distinct manufacturer strings in the generated inventory.
-    #[arg(long, default_value_t = 2_000)]
-    manufacturers: usize,
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-/// Assets generated from the IEEE registry: MACs inside real assignments (10% randomized),
-/// manufacturers drawn from registrant names and curated brands, models from a fixed pool.
-fn generate(n: usize, manufacturers: usize) -> Vec<Asset> {
-    let reg = OuiRegistry::bundled();
-    let asg = reg.assignments();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut makers: Vec<String> = [
-        "EZVIZ",
-        "Hikvision",
-        "Dahua",
-        "Axis",
-        "Bosch",
-        "Cisco",
-        "Hytera",
-        "Motorola Solutions",
-        "Smiths Detection",
-        "Rapiscan",
-        "STVS",
-        "同方威视",
-        "Huawei",
-        "Aruba",
-        "Apple",
-        "Samsung",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    while makers.len() < manufacturers.max(1) {
-        makers.push(asg[rng.below(asg.len())].organization.clone());
-    }
-    let models = [
-        "DS-2CD2143G2-IS",
-        "IPC-HDW2431T",
-        "P3245-V",
-        "C9300-48P",
-        "PD785G",
-        "S5731-S24T4X",
-        "FLEXIDOME IP 5000",
-        "iPhone 14",
-        "Galaxy S23",
-        "ZXR10 5950",
-        "",
-        "AP-515",
-    ];
-    (0..n)
-        .map(|i| {
-            let a = &asg[rng.below(asg.len())];
-            let mac = if rng.below(10) == 0 {
-                let mut m = rng.next().to_be_bytes();
-                m[2] = (m[2] | 0x02) & 0xfe;
-                Mac([m[2], m[3], m[4], m[5], m[6], m[7]])
-            } else {
-                let bits = a.registry.bits();
-                let prefix = u64::from_str_radix(&a.prefix, 16).unwrap_or(0);
-                let low = rng.next() & ((1u64 << (48 - bits)) - 1);
-                let v = (prefix << (48 - bits)) | low;
-                let b = v.to_be_bytes();
-                Mac([b[2], b[3], b[4], b[5], b[6], b[7]])
-            };
-            let model = models[rng.below(models.len())];
-            Asset {
-                file: "generated".into(),
-                line: i as u64 + 2,
-                mac: Some(mac),
-                manufacturer: Some(makers[rng.below(makers.len())].clone()),
-                model: (!model.is_empty()).then(|| model.to_string()),
-                ..Asset::default()
-            }
-        })
-        .collect()
-}
-
-/// Attributes generated assets on one thread: a cold pass (caches empty, every distinct
-/// registrant and manufacturer screened once) and a warm pass; asserts both find the same.
-pub fn bench(args: BenchArgs) -> anyhow::Result<u8> {
-    let n = args.assets.max(1);
-    let t = Instant::now();
-    let ds = unmask_lists::bundled();
-    anyhow::ensure!(ds.errors.is_empty(), "bundled dataset: {:?}", ds.errors);
-    let load = t.elapsed();
-    let t = Instant::now();
-    let assets = generate(n, args.manufacturers);
-    let gen = t.elapsed();
-    let t = Instant::now();
-    let mut attr = Attributor::new(&ds.graph);
-    let build = t.elapsed();
-    let mut passes = Vec::new();
-    for _ in 0..2 {
-        let t = Instant::now();
-        let mut exposed = 0usize;
-        let mut exposures = 0usize;
-        for a in &assets {
-            let f = attr.attribute(a);
-            exposed += f.is_exposed() as usize;
-            exposures += f.exposures.len();
-        }
-        passes.push((t.elapsed(), exposed, exposures));
-    }
-    anyhow::ensure!(
-        passes[0].1 == passes[1].1 && passes[0].2 == passes[1].2,
-        "cold and warm passes disagree: {:?} vs {:?}",
-        passes[0],
-        passes[1]
-    );
-    anyhow::ensure!(passes[0].1 > 0, "no generated asset was exposed");
-    println!(
-        "scan bench: {n} generated assets ({} distinct manufacturers), dataset {} entities (load {:.0} ms), generate {:.0} ms, attributor {:.0} ms",
-        args.manufacturers,
-        ds.graph.len(),
-        load.as_secs_f64() * 1e3,
-        gen.as_secs_f64() * 1e3,
-        build.as_secs_f64() * 1e3
-    );
-    let (screened, scanned) = attr.cache_sizes();
-    println!(
-        "  distinct strings: {screened} screened with the fuzzy matcher, {scanned} scanned for brand names (cost of the cold pass)"
-    );
-    for (name, (d, exposed, exposures)) in ["cold", "warm"].iter().zip(&passes) {
-        println!(
-            "  {name} pass: {:.0} ms, {:.0} assets/s on one core; {exposed} exposed assets, {exposures} exposures",
-            d.as_secs_f64() * 1e3,
-            n as f64 / d.as_secs_f64()
-        );
-    }
-    match crate::bench_cmd::peak_rss_kib() {
-        Some(kib) => println!("  peak RSS: {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("  peak RSS: unknown"),
-    }
-    Ok(0)
 }
