@@ -708,17 +708,8 @@ fn file_date(path: &Path) -> String {
     else {
         return String::new();
     };
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = (d.as_secs() / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} (file date)")
+    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    format!("{} (file date)", unmask_model::time::iso_date(secs))
 }
 
 fn expand(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
