@@ -359,3 +359,82 @@ fn collect_decodes_live_netflow_and_finds_the_beacon() {
     assert_eq!(beacon["src"], "147.32.80.37");
     assert!(beacon["score"].as_f64().unwrap() >= 0.95, "{beacon}");
 }
+
+/// The entity fields every output shows in the one shape of `unmask_model::ExposedEntity`.
+fn entity_shape(v: &serde_json::Value) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for k in [
+        "entity_id",
+        "entity_key",
+        "name",
+        "exposed",
+        "lists",
+        "path",
+        "other_paths",
+    ] {
+        m.insert(
+            k.into(),
+            v.get(k).cloned().unwrap_or(serde_json::Value::Null),
+        );
+    }
+    serde_json::Value::Object(m)
+}
+
+/// Hikvision as `screen` shows the match, as `scan` shows an exposed camera's vendor, and as
+/// `flows` shows the vendor of the camera that beacons: the same JSON, field for field.
+#[test]
+fn one_entity_shape_in_screen_scan_and_flows() {
+    let out = unmask(&["screen", "--json", "Hangzhou Hikvision Digital Technology"]);
+    let screened = json_lines(&out.stdout)[0]["matches"][0].clone();
+    assert_eq!(screened["entity_id"], "curated:hikvision", "{screened}");
+    let shape = entity_shape(&screened);
+    assert!(shape["entity_key"]
+        .as_array()
+        .is_some_and(|k| k.iter().any(|id| id == "curated:hikvision")));
+
+    let rows = json_lines(&airport(&["--json"]).stdout);
+    let scanned = rows
+        .iter()
+        .flat_map(|r| r["exposures"].as_array().unwrap().iter())
+        .find(|e| e["entity_id"] == "curated:hikvision")
+        .expect("a Hikvision exposure in the airport");
+    assert_eq!(entity_shape(scanned), shape);
+    assert!(scanned["evidence"][0]["at"]
+        .as_str()
+        .unwrap()
+        .starts_with("examples/airport/"));
+
+    let dir = std::env::temp_dir().join(format!("unmask-cli-shape-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let inv = dir.join("inv.csv");
+    std::fs::write(
+        &inv,
+        "Asset Tag,IP Address,Manufacturer,Model\nCAM-0107,192.168.1.107,Hikvision,DS-2CD2143G0-I\n",
+    )
+    .unwrap();
+    let log = shared().join("net/zeek/ctu-sme-11-remcos/conn.log.labeled");
+    let out = unmask(&[
+        "flows",
+        "--json",
+        log.to_str().unwrap(),
+        "--inventory",
+        inv.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let findings = json_lines(&out.stdout);
+    let beacon = findings
+        .iter()
+        .find(|f| f["kind"] == "beacon")
+        .expect("the Remcos beacon");
+    let asset = &beacon["src_asset"];
+    assert_eq!(asset["asset_key"], "asset_id:CAM-0107");
+    assert_eq!(entity_shape(&asset["restricted_vendors"][0]), shape);
+}
+
+/// A screening result in full, explanation included (`unmask screen --json STVS`).
+#[test]
+fn screen_json_snapshot() {
+    let out = unmask(&["screen", "--json", "Secure Technology Value Solutions"]);
+    let rows = json_lines(&out.stdout);
+    insta::assert_json_snapshot!("screen_stvs_json", rows[0]);
+}
