@@ -169,3 +169,64 @@ fn loose_merge_only_for_countryless_records_with_one_candidate() {
     assert_ne!(g.lookup("fcc:2"), g.lookup("x:zte"));
     assert_eq!(g.len(), 4);
 }
+
+/// The key of a merged entity is every record behind it: a list update that adds an earlier
+/// record changes the display id, not what the key still holds.
+#[test]
+fn entity_keys_hold_every_record_and_survive_an_update() {
+    let before = Graph::build(
+        vec![
+            company("ofac:30946", "ofac", "Hikvision Digital", "CN"),
+            company("csl:30946", "csl", "Hikvision Digital", "CN"),
+        ],
+        key,
+    );
+    let b = before.lookup("csl:30946").unwrap();
+    assert_eq!(before.entity(b).id, "ofac:30946");
+    assert_eq!(before.key(b).record_ids(), ["csl:30946", "ofac:30946"]);
+    // The update puts the curated record first: it gives the entity its display id.
+    let after = Graph::build(
+        vec![
+            company("curated:hikvision", "curated", "Hikvision Digital", "CN"),
+            company("csl:30946", "csl", "Hikvision Digital", "CN"),
+        ],
+        key,
+    );
+    let a = after.lookup("csl:30946").unwrap();
+    assert_eq!(after.entity(a).id, "curated:hikvision");
+    assert_ne!(before.key(b), after.key(a));
+    assert!(before.key(b).overlaps(after.key(a)));
+    // An unrelated entity's key shares nothing.
+    let other = EntityKey::new(["ofac:1"]);
+    assert!(!other.overlaps(before.key(b)));
+    assert_eq!(
+        serde_json::to_string(after.key(a)).unwrap(),
+        r#"["csl:30946","curated:hikvision"]"#
+    );
+}
+
+/// Dates at the edges of the civil calendar: leap days, the epoch, before it.
+#[test]
+fn civil_dates() {
+    use unmask_model::time::*;
+    for (days, ymd) in [
+        (0, (1970, 1, 1)),
+        (-1, (1969, 12, 31)),
+        (11_016, (2000, 2, 29)),
+        (19_410, (2023, 2, 22)),
+        (-719_468, (0, 3, 1)),
+    ] {
+        assert_eq!(civil_from_days(days), ymd, "{days}");
+        assert_eq!(days_from_civil(ymd.0, ymd.1, ymd.2), days, "{ymd:?}");
+    }
+    assert_eq!(iso_time_us(0), "1970-01-01T00:00:00.000000Z");
+    assert_eq!(
+        iso_time_us(1_677_024_003_714_845),
+        "2023-02-22T00:00:03.714845Z"
+    );
+    assert_eq!(iso_time_us(-1), "1969-12-31T23:59:59.999999Z");
+    assert_eq!(
+        serde_json::to_string(&UtcMicros(951_782_400_000_000)).unwrap(),
+        r#""2000-02-29T00:00:00.000000Z""#
+    );
+}
