@@ -51,7 +51,7 @@ impl AssetIndex {
     /// Reads every input with `unmask-estate` (nmap hosts merged into inventory assets) and,
     /// with an attributor, attributes each asset that has an address. The first asset of an
     /// address wins.
-    pub fn build(inputs: &[InventoryInput<'_>], attributor: Option<&mut Attributor<'_>>) -> Self {
+    pub fn build(inputs: &[InventoryInput<'_>], attributor: Option<&Attributor>) -> Self {
         let mut index = AssetIndex::default();
         let mut assets: Vec<Asset> = Vec::new();
         let mut hosts: Vec<Host> = Vec::new();
@@ -70,7 +70,6 @@ impl AssetIndex {
             }
         }
         unmask_estate::merge_hosts(&mut assets, &hosts);
-        let mut attributor = attributor;
         for a in &assets {
             let Some(ip) =
                 a.ip.as_deref()
@@ -80,7 +79,7 @@ impl AssetIndex {
             };
             index.assets += 1;
             let mut vendors = Vec::new();
-            if let Some(at) = attributor.as_deref_mut() {
+            if let Some(at) = attributor {
                 let found = at.attribute(a);
                 if found.is_exposed() {
                     index.exposed += 1;

@@ -12,13 +12,13 @@ pub const CORE_NAME_MIN_SCORE: f64 = 0.95;
 /// listed entity).
 #[derive(Debug)]
 pub struct OwnerScreen<'s> {
-    screener: Option<&'s Screener<'s>>,
+    screener: Option<&'s Screener>,
     cache: HashMap<String, Option<OwnerMatch>>,
 }
 
 impl<'s> OwnerScreen<'s> {
     /// Screens with `screener`; with `None` nothing resolves (screening turned off).
-    pub fn new(screener: Option<&'s Screener<'s>>) -> Self {
+    pub fn new(screener: Option<&'s Screener>) -> Self {
         OwnerScreen {
             screener,
             cache: HashMap::new(),

@@ -149,7 +149,7 @@ impl Pipeline {
 
     /// Scores every pair, enriches the far ends from `db`, screens their AS organizations (and
     /// intel families) with `screener`, and returns the findings ranked.
-    pub fn finish(self, db: Option<&IpDb>, screener: Option<&Screener<'_>>) -> FlowReport {
+    pub fn finish(self, db: Option<&IpDb>, screener: Option<&Screener>) -> FlowReport {
         let Pipeline {
             classifier,
             config,

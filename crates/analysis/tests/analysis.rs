@@ -239,12 +239,13 @@ fn shared_samples_through_the_readers() {
 fn findings_tie_to_inventoried_assets() {
     let inv = b"Asset Tag,IP Address,Manufacturer,Model\nCAM-0107,192.168.1.107,Hikvision,DS-2CD2143G0-I\n";
     let ds = unmask_lists::bundled();
-    let mut attributor = unmask_estate::Attributor::new(&ds.graph);
+    let screener = std::sync::Arc::new(unmask_screen::Screener::new(ds.graph.clone()));
+    let attributor = unmask_estate::Attributor::new(screener);
     let input = InventoryInput {
         label: "inv.csv",
         bytes: inv,
     };
-    let index = AssetIndex::build(&[input], Some(&mut attributor));
+    let index = AssetIndex::build(&[input], Some(&attributor));
     assert_eq!((index.assets, index.exposed), (1, 1));
     let mut pipe = pipeline(
         Networks::default(),
@@ -282,7 +283,7 @@ fn findings_tie_to_inventoried_assets() {
 #[test]
 fn huawei_cloud_and_tencent_resolve_to_listed_entities() {
     let ds = unmask_lists::bundled();
-    let screener = unmask_screen::Screener::new(&ds.graph);
+    let screener = unmask_screen::Screener::new(ds.graph.clone());
     let mut pipe = pipeline(
         Networks::default(),
         Trails::default(),

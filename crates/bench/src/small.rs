@@ -80,7 +80,7 @@ pub fn screen(names: usize) -> Result<ScreenFigures, BenchError> {
     let load = t0.elapsed();
     let g = &ds.graph;
     let t1 = Instant::now();
-    let screener = Screener::new(g);
+    let screener = Screener::new(ds.graph.clone());
     let build = t1.elapsed();
     let all_names: Vec<&str> = g
         .entities()
@@ -189,7 +189,7 @@ pub fn scan(n: usize, manufacturers: usize) -> Result<ScanFigures, BenchError> {
     let generated = assets(n, manufacturers);
     let generate = t.elapsed();
     let t = Instant::now();
-    let mut attr = Attributor::new(&ds.graph);
+    let attr = Attributor::new(std::sync::Arc::new(Screener::new(ds.graph.clone())));
     let build = t.elapsed();
     let mut passes = Vec::new();
     for _ in 0..2 {

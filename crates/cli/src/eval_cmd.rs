@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     // 2. Curated names and relations against the bundled dataset.
     let ds = crate::dataset::load(&[], None)?;
     let g = &ds.graph;
-    let screener = Screener::new(g);
+    let screener = Screener::new(ds.graph.clone());
     let screen = |name: &str| {
         let mut q = Query::new(name);
         q.threshold = args.threshold;

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 use unmask_analysis::{
     AnalysisConfig, AssetIndex, Classifier, Evidence, FlowReport, InventoryInput, Pipeline,
@@ -156,9 +157,10 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
     } else {
         Some(crate::dataset::load(&[], None).context("loading the restricted-entity dataset")?)
     };
+    // One name index per run: owner screening and asset attribution share it.
     let screener = dataset
         .as_ref()
-        .map(|d| unmask_screen::Screener::new(&d.graph));
+        .map(|d| Arc::new(unmask_screen::Screener::new(d.graph.clone())));
     let list_dates: Vec<String> = dataset
         .iter()
         .flat_map(|d| &d.sources)
@@ -188,7 +190,7 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
     };
     let inputs = source(parquet.as_mut(), &mut |r| pipe.push(r))?;
     let parquet = parquet.map(|w| w.finish()).transpose()?;
-    let mut report = pipe.finish(Some(db), screener.as_ref());
+    let mut report = pipe.finish(Some(db), screener.as_deref());
     let inventory = if args.inventory.is_empty() {
         None
     } else {
@@ -205,10 +207,8 @@ pub fn analyse(args: &AnalysisArgs, source: &mut Source<'_>) -> anyhow::Result<u
             .iter()
             .map(|(label, bytes)| InventoryInput { label, bytes })
             .collect();
-        let mut attributor = dataset
-            .as_ref()
-            .map(|d| unmask_estate::Attributor::new(&d.graph));
-        let index = AssetIndex::build(&inputs, attributor.as_mut());
+        let attributor = screener.clone().map(unmask_estate::Attributor::new);
+        let index = AssetIndex::build(&inputs, attributor.as_ref());
         let tied = index.tie(&mut report.findings);
         side_diags.extend(index.diagnostics.iter().cloned());
         Some((index, tied))

@@ -287,7 +287,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let ds = crate::dataset::load(&[], None)?;
     let dates = dataset_dates(&ds);
-    let mut attr = Attributor::new(&ds.graph);
+    let attr = Attributor::new(std::sync::Arc::new(unmask_screen::Screener::new(
+        ds.graph.clone(),
+    )));
     for (prefix, ent) in attr.unresolved_prefixes().iter().take(3) {
         eprintln!(
             "unmask: warning: restricted prefix {prefix} names {ent}, which is not in the dataset"

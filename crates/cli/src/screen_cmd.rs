@@ -209,7 +209,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     );
     let ds = crate::dataset::load(&[], None)?;
     let g = &ds.graph;
-    let screener = Screener::new(g);
+    let screener = Screener::new(ds.graph.clone());
     let bar = (args.input.is_some() && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(rows.len() as u64);
         b.set_style(

@@ -5,8 +5,10 @@ use crate::inventory::{AppRecord, Asset, Platform};
 use crate::mac::Mac;
 use crate::oui::{Assignment, MacClass, OuiRegistry, RESTRICTED_GZ};
 use ahash::{AHashMap, AHashSet};
+use std::hash::Hash;
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use unmask_model::{EntIdx, EntityKind, ExposedEntity, Graph, IdKind, NameRole};
 use unmask_screen::{Query, Screener};
 
@@ -171,26 +173,65 @@ struct MacEntity {
     basis: String,
 }
 
-/// The attribution engine over one graph. Screening results are cached per distinct string,
-/// exposure paths per entity.
+/// A cache shared by the threads that use one [`Attributor`]: read-locked lookups, a short
+/// write lock to insert. Values are cheap clones (`Arc`s, small vectors); two threads that
+/// miss at once both compute the same value, and either insert is right.
 #[derive(Debug)]
-pub struct Attributor<'g> {
-    graph: &'g Graph,
-    screener: Screener<'g>,
+struct SharedCache<K, V>(RwLock<AHashMap<K, V>>);
+
+impl<K: Hash + Eq, V: Clone> SharedCache<K, V> {
+    fn new() -> Self {
+        SharedCache(RwLock::new(AHashMap::new()))
+    }
+    fn get<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.read().get(k).cloned()
+    }
+    fn contains<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.read().contains_key(k)
+    }
+    fn insert(&self, k: K, v: V) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(k, v);
+    }
+    fn len(&self) -> usize {
+        self.read().len()
+    }
+    /// A panic in another thread mid-insert leaves a whole map: the cache stays usable.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, AHashMap<K, V>> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The attribution engine over one graph, shared by reference across threads
+/// (`Attributor: Send + Sync`). Screening results are cached per distinct string, exposure
+/// paths per entity, in caches behind read-write locks.
+#[derive(Debug)]
+pub struct Attributor {
+    screener: Arc<Screener>,
     registry: &'static OuiRegistry,
     mac_entities: AHashMap<String, Vec<MacEntity>>,
     app_ids: AHashMap<String, Vec<(EntIdx, &'static str)>>,
     brand_keys: AHashMap<String, Vec<EntIdx>>,
     family_entities: AHashMap<&'static str, EntIdx>,
-    screened: AHashMap<String, Arc<[NameHit]>>,
-    scanned: AHashMap<String, Arc<[NameHit]>>,
-    entities: AHashMap<EntIdx, Arc<EntityExposure>>,
+    screened: SharedCache<String, Arc<[NameHit]>>,
+    scanned: SharedCache<String, Arc<[NameHit]>>,
+    entities: SharedCache<EntIdx, Arc<EntityExposure>>,
     unresolved_prefixes: Vec<(String, String)>,
     /// How many entity names of the graph carry each significant token (registrant prefilter).
     token_df: AHashMap<String, u32>,
-    conflict_cache: AHashMap<String, Vec<String>>,
-    screen_calls: usize,
-    mac_cache: AHashMap<String, MacHits>,
+    conflict_cache: SharedCache<String, Vec<String>>,
+    screen_calls: AtomicUsize,
+    mac_cache: SharedCache<String, MacHits>,
     family_how: Vec<Arc<str>>,
     /// Minimum screening score for manufacturer, vendor and publisher strings.
     pub threshold: f64,
@@ -322,28 +363,30 @@ fn significant_tokens(s: &str) -> AHashSet<String> {
 
 pub use unmask_model::legal_basis;
 
-impl<'g> Attributor<'g> {
-    /// Builds the engine: MAC prefixes from the graph's `MacPrefix` identifiers and from the
-    /// bundled curated restricted-OUI table (entity ids `curated:<id>`), app ids from
-    /// `PackageId`/`BundleId` identifiers, and a brand-name index of the curated entities.
-    pub fn new(graph: &'g Graph) -> Self {
+impl Attributor {
+    /// Builds the engine over the screener's graph: MAC prefixes from the graph's `MacPrefix`
+    /// identifiers and from the bundled curated restricted-OUI table (entity ids
+    /// `curated:<id>`), app ids from `PackageId`/`BundleId` identifiers, and a brand-name index
+    /// of the curated entities. It screens with `screener`, which a run shares with its other
+    /// screening (one name index per run).
+    pub fn new(screener: Arc<Screener>) -> Self {
         let registry = OuiRegistry::bundled();
+        let graph: &Graph = &Arc::clone(screener.graph_arc());
         let mut a = Attributor {
-            graph,
-            screener: Screener::new(graph),
+            screener,
             registry,
             mac_entities: AHashMap::new(),
             app_ids: AHashMap::new(),
             brand_keys: AHashMap::new(),
             family_entities: AHashMap::new(),
-            screened: AHashMap::new(),
-            scanned: AHashMap::new(),
-            entities: AHashMap::new(),
+            screened: SharedCache::new(),
+            scanned: SharedCache::new(),
+            entities: SharedCache::new(),
             unresolved_prefixes: Vec::new(),
             token_df: AHashMap::new(),
-            conflict_cache: AHashMap::new(),
-            screen_calls: 0,
-            mac_cache: AHashMap::new(),
+            conflict_cache: SharedCache::new(),
+            screen_calls: AtomicUsize::new(0),
+            mac_cache: SharedCache::new(),
             family_how: crate::families::MODEL_FAMILIES
                 .iter()
                 .map(|f| family_how(f).into())
@@ -454,8 +497,13 @@ impl<'g> Attributor<'g> {
         }
     }
 
-    pub fn graph(&self) -> &'g Graph {
-        self.graph
+    pub fn graph(&self) -> &Graph {
+        self.screener.graph()
+    }
+
+    /// The screener this attributor screens with.
+    pub fn screener(&self) -> &Arc<Screener> {
+        &self.screener
     }
 
     /// Curated restricted-OUI rows whose entity is not in the graph (prefix, entity id).
@@ -464,11 +512,11 @@ impl<'g> Attributor<'g> {
     }
 
     /// The exposure facts of one entity (cached).
-    pub fn entity_exposure(&mut self, e: EntIdx) -> Arc<EntityExposure> {
+    pub fn entity_exposure(&self, e: EntIdx) -> Arc<EntityExposure> {
         if let Some(x) = self.entities.get(&e) {
-            return x.clone();
+            return x;
         }
-        let g = self.graph;
+        let g = self.graph();
         let ent = g.entity(e);
         let mut lists = Vec::new();
         let push_lists = |lists: &mut Vec<ListRef>, idx: EntIdx| {
@@ -537,14 +585,14 @@ impl<'g> Attributor<'g> {
 
     /// Screens a name (fuzzy matcher) and scans it for curated brand names; cached. Only hits
     /// that reach a listed entity are kept.
-    fn names_in(&mut self, s: &str, screen: bool, threshold: f64) -> Arc<[NameHit]> {
+    fn names_in(&self, s: &str, screen: bool, threshold: f64) -> Arc<[NameHit]> {
         self.names_in_country(s, None, false, screen, threshold)
     }
 
     /// [`Self::names_in`] with the country of the party when known (IEEE registrant address):
     /// the screener lowers the score of a list entry of another country.
     fn names_in_country(
-        &mut self,
+        &self,
         s: &str,
         country: Option<&str>,
         registrant: bool,
@@ -561,7 +609,7 @@ impl<'g> Attributor<'g> {
             self.scanned.get(cache_key.as_ref())
         };
         if let Some(h) = cache_hit {
-            return h.clone();
+            return h;
         }
         let mut hits: Vec<NameHit> = Vec::new();
         if screen && !s.trim().is_empty() {
@@ -569,7 +617,7 @@ impl<'g> Attributor<'g> {
             q.threshold = threshold;
             q.limit = 3;
             q.country = country;
-            self.screen_calls += 1;
+            self.screen_calls.fetch_add(1, Ordering::Relaxed);
             let ms = self.screener.screen(&q);
             // Only the best matches: "Honor" is the Honor brand (1.00), not "HONOR BANK" (0.86).
             let best = ms.iter().map(|m| m.score).fold(0.0f64, f64::max);
@@ -577,7 +625,7 @@ impl<'g> Attributor<'g> {
                 if m.score + BEST_MARGIN < best || hits.iter().any(|h| h.entity == m.entity) {
                     continue;
                 }
-                let ent = self.graph.entity(m.entity);
+                let ent = self.graph().entity(m.entity);
                 if !ent.id.starts_with("curated:") && !self.plausible_maker(s, ent, &m) {
                     continue;
                 }
@@ -604,7 +652,7 @@ impl<'g> Attributor<'g> {
                                     how: format!(
                                         "contains the name {:?} of {}",
                                         gram,
-                                        self.graph.entity(e).primary_name()
+                                        self.graph().entity(e).primary_name()
                                     )
                                     .into(),
                                 });
@@ -664,9 +712,9 @@ impl<'g> Attributor<'g> {
     }
 
     /// Entities a registered MAC prefix leads to, with the explanation (cached per prefix).
-    fn mac_hits(&mut self, asg: &'static Assignment) -> MacHits {
+    fn mac_hits(&self, asg: &'static Assignment) -> MacHits {
         if let Some(h) = self.mac_cache.get(asg.prefix.as_str()) {
-            return h.clone();
+            return h;
         }
         let desc = format!(
             "IEEE {} {} registered to {:?}",
@@ -696,7 +744,7 @@ impl<'g> Attributor<'g> {
     }
 
     /// Attributes one asset (device fields, MAC, banners and its apps).
-    pub fn attribute(&mut self, asset: &Asset) -> AssetFindings {
+    pub fn attribute(&self, asset: &Asset) -> AssetFindings {
         let mut out = AssetFindings {
             exposures: Vec::new(),
             mac: MacFinding::None,
@@ -822,7 +870,7 @@ impl<'g> Attributor<'g> {
     }
 
     fn family_allowed(
-        &mut self,
+        &self,
         _f: &ModelFamily,
         e: EntIdx,
         asset: &Asset,
@@ -830,7 +878,7 @@ impl<'g> Attributor<'g> {
         mac_side: &[EntIdx],
     ) -> bool {
         let fam = self.entity_exposure(e).family.clone();
-        let agrees = |xs: &[EntIdx], me: &mut Self| {
+        let agrees = |xs: &[EntIdx], me: &Self| {
             xs.iter().any(|&x| {
                 let fx = me.entity_exposure(x);
                 fx.family.iter().any(|y| fam.contains(y))
@@ -845,8 +893,8 @@ impl<'g> Attributor<'g> {
     /// A registrant name is screened only when one of its significant tokens is carried by
     /// at most [`MAX_TOKEN_DF`] entity names of the graph: the 30,000 IEEE registrants would
     /// otherwise each cost a full fuzzy screening. Curated registrants are mapped by prefix.
-    fn worth_screening(&mut self, name: &str) -> bool {
-        if self.screened.contains_key(name) {
+    fn worth_screening(&self, name: &str) -> bool {
+        if self.screened.contains(name) {
             return true;
         }
         let worth = significant_tokens(name)
@@ -861,7 +909,7 @@ impl<'g> Attributor<'g> {
     }
 
     fn conflicts(
-        &mut self,
+        &self,
         out: &mut AssetFindings,
         asset: &Asset,
         registrant: Option<&Assignment>,
@@ -879,7 +927,7 @@ impl<'g> Attributor<'g> {
             asset.model.as_deref().unwrap_or_default()
         );
         if let Some(c) = self.conflict_cache.get(&key) {
-            out.conflicts.extend(c.iter().cloned());
+            out.conflicts.extend(c);
             return;
         }
         let before = out.conflicts.len();
@@ -889,7 +937,7 @@ impl<'g> Attributor<'g> {
     }
 
     fn conflicts_uncached(
-        &mut self,
+        &self,
         out: &mut AssetFindings,
         asset: &Asset,
         registrant: Option<&Assignment>,
@@ -900,12 +948,12 @@ impl<'g> Attributor<'g> {
         else {
             return;
         };
-        let fam = |me: &mut Self, xs: &[EntIdx]| -> AHashSet<EntIdx> {
+        let fam = |me: &Self, xs: &[EntIdx]| -> AHashSet<EntIdx> {
             xs.iter()
                 .flat_map(|&x| me.entity_exposure(x).family.clone())
                 .collect()
         };
-        let names = |me: &mut Self, xs: &[EntIdx]| -> String {
+        let names = |me: &Self, xs: &[EntIdx]| -> String {
             let mut v: Vec<String> = Vec::new();
             for &x in xs {
                 let n = me.entity_exposure(x).name.clone();
@@ -958,7 +1006,7 @@ impl<'g> Attributor<'g> {
                 let mt = significant_tokens(m);
                 let mut known = reg_tokens.clone();
                 for &x in mac_side {
-                    for n in &self.graph.entity(x).names {
+                    for n in &self.graph().entity(x).names {
                         known.extend(significant_tokens(&n.value));
                     }
                 }
@@ -974,7 +1022,7 @@ impl<'g> Attributor<'g> {
         }
     }
 
-    fn add(&mut self, out: &mut AssetFindings, e: EntIdx, ev: Evidence) {
+    fn add(&self, out: &mut AssetFindings, e: EntIdx, ev: Evidence) {
         if let Some(x) = out.exposures.iter_mut().find(|x| x.entity.entity == e) {
             if !x.evidence.contains(&ev) {
                 x.evidence.push(ev);
@@ -989,7 +1037,7 @@ impl<'g> Attributor<'g> {
     }
 
     /// Attributes one app record (package/bundle id, publisher, app name).
-    pub fn attribute_app(&mut self, app: &AppRecord) -> Vec<Exposure> {
+    pub fn attribute_app(&self, app: &AppRecord) -> Vec<Exposure> {
         let mut out = AssetFindings {
             exposures: Vec::new(),
             mac: MacFinding::None,
@@ -999,7 +1047,7 @@ impl<'g> Attributor<'g> {
         out.exposures
     }
 
-    fn attribute_app_into(&mut self, out: &mut AssetFindings, app: &AppRecord) {
+    fn attribute_app_into(&self, out: &mut AssetFindings, app: &AppRecord) {
         let at = format!("{}:{}", app.file, app.line);
         if let Some(id) = &app.app_id {
             let key = id.trim().to_lowercase();
@@ -1018,7 +1066,7 @@ impl<'g> Attributor<'g> {
                     } else {
                         "app.package_id"
                     };
-                    let name = self.graph.entity(e).primary_name().to_string();
+                    let name = self.graph().entity(e).primary_name().to_string();
                     self.add(
                         out,
                         e,
@@ -1056,7 +1104,7 @@ impl<'g> Attributor<'g> {
                 .map(|v| {
                     v.iter()
                         .copied()
-                        .filter(|&e| self.graph.entity(e).kind == EntityKind::App)
+                        .filter(|&e| self.graph().entity(e).kind == EntityKind::App)
                         .collect()
                 })
                 .unwrap_or_default();
@@ -1070,7 +1118,7 @@ impl<'g> Attributor<'g> {
                             value: n.clone(),
                             how: format!(
                                 "app name equals {:?}",
-                                self.graph.entity(e).primary_name()
+                                self.graph().entity(e).primary_name()
                             ),
                             at: at.clone(),
                         },
@@ -1082,7 +1130,10 @@ impl<'g> Attributor<'g> {
 
     /// Distinct strings screened with the fuzzy matcher and scanned for brand names so far.
     pub fn cache_sizes(&self) -> (usize, usize) {
-        (self.screen_calls, self.scanned.len())
+        (
+            self.screen_calls.load(Ordering::Relaxed),
+            self.scanned.len(),
+        )
     }
 
     /// The bundled IEEE registry.

@@ -29,10 +29,11 @@
 //! let mut ezviz = Entity::new("curated:ezviz", EntityKind::Brand, "curated");
 //! ezviz.add_name("EZVIZ", NameRole::Primary);
 //! ezviz.relations.push(Relation::new(RelationKind::BrandOf, Target::Id("curated:hikvision".into()), "curated"));
-//! let graph = Graph::build(vec![hik, ezviz], unmask_text::name_key);
+//! let graph = std::sync::Arc::new(Graph::build(vec![hik, ezviz], unmask_text::name_key));
 //!
 //! let inv = read_inventory(b"asset,make,model,mac\nCAM-7,EZVIZ,CS-C6N,00:40:8C:12:34:56\n", "inv.csv");
-//! let mut attr = Attributor::new(&graph);
+//! // One attributor (and its screener) serves many threads: `attribute` takes `&self`.
+//! let attr = Attributor::new(std::sync::Arc::new(unmask_screen::Screener::new(graph)));
 //! let found = attr.attribute(&inv.records[0]);
 //! assert!(found.is_exposed());
 //! assert_eq!(found.exposures[0].entity.entity_id, "curated:ezviz");

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use unmask_estate::*;
 use unmask_model::Graph;
 
@@ -11,8 +11,8 @@ fn read_shared(rel: &str) -> Vec<u8> {
 }
 
 /// The curated layer (restricted vendors and apps) as a graph, built once.
-fn graph() -> &'static Graph {
-    static G: OnceLock<Graph> = OnceLock::new();
+fn graph() -> &'static Arc<Graph> {
+    static G: OnceLock<Arc<Graph>> = OnceLock::new();
     G.get_or_init(|| {
         let mut out = unmask_lists::read_curated_vendors(
             &read_shared("vendors/restricted-vendors.jsonl"),
@@ -30,6 +30,11 @@ fn graph() -> &'static Graph {
         );
         unmask_lists::Dataset::build(vec![src]).graph
     })
+}
+
+/// An attributor with its own screener over `g`.
+fn attributor(g: &Arc<Graph>) -> Attributor {
+    Attributor::new(Arc::new(unmask_screen::Screener::new(Arc::clone(g))))
 }
 
 fn asset(mac: Option<&str>, manufacturer: Option<&str>, model: Option<&str>) -> Asset {
@@ -94,7 +99,7 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
         assert_eq!(apps.records.len(), 1, "{app}: {:?}", apps.diagnostics);
         a.apps = apps.records;
     }
-    let mut attr = Attributor::new(graph());
+    let attr = attributor(graph());
     let f = attr.attribute(&a);
     let got = ids(&f);
     for e in expect.entities {
@@ -141,7 +146,7 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
 
 #[test]
 fn model_family_evidence_names_its_own_family() {
-    let mut attr = Attributor::new(graph());
+    let attr = attributor(graph());
     for (model, fam) in [
         ("CX6040BI", "CXnnnn"),
         ("DS-2CD2143G2-IS", "DS-2CD"),
@@ -446,7 +451,7 @@ fn data_driven_cases() {
 fn every_curated_restricted_prefix_attributes_to_its_entity() {
     let csv = read_shared("vendors/restricted-ouis.csv");
     let mut rdr = csv::Reader::from_reader(csv.as_slice());
-    let mut attr = Attributor::new(graph());
+    let attr = attributor(graph());
     assert!(
         attr.unresolved_prefixes().is_empty(),
         "{:?}",
@@ -508,7 +513,7 @@ fn largest_unrelated_registrants_attribute_to_nothing_restricted() {
     let bundled = unmask_lists::bundled();
     let mut bad = Vec::new();
     for g in [graph(), &bundled.graph] {
-        let mut attr = Attributor::new(g);
+        let attr = attributor(g);
         for (org, asgs) in orgs.iter().take(200) {
             // The MAC alone, and the MAC with the registrant written as manufacturer.
             let mut a = asset(None, Some(org), None);
@@ -529,7 +534,7 @@ fn largest_unrelated_registrants_attribute_to_nothing_restricted() {
 
     // Registrants on the lists at large are found by screening; look-alikes the curated
     // table excludes on purpose, vessel aliases and one-word near-homonyms are not.
-    let mut attr = Attributor::new(&bundled.graph);
+    let attr = attributor(&bundled.graph);
     for (prefix, want) in [
         ("0063DE", Some("ofac_cons:")), // CLOUDWALK TECHNOLOGY CO.,LTD (CMIC)
         ("402C761", None),              // Shanghai Dahua Scale Factory
@@ -735,7 +740,7 @@ fn nmap_reader_and_merge() {
         assets[0].mac_vendor.as_deref(),
         Some("Hangzhou Hikvision Digital Technology")
     );
-    let mut attr = Attributor::new(graph());
+    let attr = attributor(graph());
     let f = attr.attribute(&assets[0]);
     assert!(ids(&f).contains(&"curated:hikvision".to_string()));
     assert!(!f.conflicts.is_empty());
@@ -774,7 +779,7 @@ fn broken_xml_is_reported_with_its_line() {
 
 #[test]
 fn exposure_carries_lists_with_legal_basis_and_path() {
-    let mut attr = Attributor::new(graph());
+    let attr = attributor(graph());
     let f = attr.attribute(&asset(None, Some("EZVIZ"), None));
     let e = &f.exposures[0].entity;
     assert_eq!(e.path[0].relation, "brand_of");
@@ -833,7 +838,52 @@ proptest! {
     fn attribution_never_panics(s in "\\PC{0,30}", mac in any::<[u8; 6]>()) {
         let mut a = asset(None, Some(&s), Some(&s));
         a.mac = Some(Mac(mac));
-        let mut attr = Attributor::new(graph());
+        let attr = attributor(graph());
         let _ = attr.attribute(&a);
+    }
+}
+
+/// One attributor serves many threads: the example airport attributed from four threads
+/// sharing one `Attributor` (caches filling concurrently) gives what one thread gives.
+#[test]
+fn one_attributor_shared_by_threads() {
+    fn assert_shareable<T: Send + Sync>() {}
+    assert_shareable::<Attributor>();
+    assert_shareable::<unmask_screen::Screener>();
+    let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/airport/");
+    let inv = std::fs::read(format!("{repo}inventory.csv")).unwrap();
+    let assets = read_inventory(&inv, "inventory.csv").records;
+    assert!(assets.len() > 300);
+    let bundled = unmask_lists::bundled();
+    let alone: Vec<AssetFindings> = {
+        let attr = attributor(&bundled.graph);
+        assets.iter().map(|a| attr.attribute(a)).collect()
+    };
+    assert!(alone.iter().any(AssetFindings::is_exposed));
+    let shared = attributor(&bundled.graph);
+    let per_thread: Vec<Vec<AssetFindings>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let (shared, assets) = (&shared, &assets);
+                // Each thread walks the assets from a different start, so they race on the
+                // same cache entries.
+                s.spawn(move || {
+                    let n = assets.len();
+                    let mut out: Vec<(usize, AssetFindings)> = (0..n)
+                        .map(|i| (i + t * n / 4) % n)
+                        .map(|i| (i, shared.attribute(&assets[i])))
+                        .collect();
+                    out.sort_by_key(|(i, _)| *i);
+                    out.into_iter().map(|(_, f)| f).collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for found in per_thread {
+        assert!(
+            found == alone,
+            "a thread's results differ from one thread's"
+        );
     }
 }

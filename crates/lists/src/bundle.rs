@@ -124,7 +124,7 @@ pub fn bundled() -> Dataset {
     match bundled_sources() {
         Ok(sources) => Dataset::build(sources),
         Err(e) => Dataset {
-            graph: unmask_model::Graph::default(),
+            graph: Default::default(),
             sources: Vec::new(),
             errors: vec![e],
         },

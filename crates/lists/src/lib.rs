@@ -430,7 +430,8 @@ pub struct LoadedSource {
 /// The merged entity graph and where it came from.
 #[derive(Debug)]
 pub struct Dataset {
-    pub graph: Graph,
+    /// The merged graph, shared with the engines built over it (screener, attributor).
+    pub graph: std::sync::Arc<Graph>,
     pub sources: Vec<SourceReport>,
     /// Files that could not be read at all (unknown format, I/O errors).
     pub errors: Vec<LoadError>,
@@ -499,7 +500,7 @@ impl Dataset {
             core.join(" ")
         };
         Dataset {
-            graph: Graph::build_loose(records, key, loose),
+            graph: std::sync::Arc::new(Graph::build_loose(records, key, loose)),
             sources: reports,
             errors: Vec::new(),
         }

@@ -11,7 +11,7 @@ fn main() {
     let ds = unmask_lists::bundled();
     let load = t.elapsed();
     let t = Instant::now();
-    let s = Screener::new(&ds.graph);
+    let s = Screener::new(ds.graph.clone());
     let build = t.elapsed();
     let names: Vec<&str> = ds
         .graph

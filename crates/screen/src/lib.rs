@@ -21,8 +21,9 @@
 //! let mut stvs = Entity::new("curated:stvs", EntityKind::Company, "curated");
 //! stvs.add_name("Secure Technology Value Solutions", NameRole::Primary);
 //! stvs.relations.push(Relation::new(RelationKind::SubsidiaryOf, Target::Id("curated:nuctech".into()), "curated"));
-//! let graph = Graph::build(vec![nuctech, stvs], unmask_text::name_key);
-//! let screener = Screener::new(&graph);
+//! let graph = std::sync::Arc::new(Graph::build(vec![nuctech, stvs], unmask_text::name_key));
+//! // One screener serves many threads (`Screener: Send + Sync`); it shares the graph.
+//! let screener = Screener::new(graph.clone());
 //!
 //! let m = &screener.screen(&Query::new("同方威视"))[0];
 //! assert_eq!(graph.entity(m.entity).id, "curated:nuctech");
@@ -40,6 +41,7 @@ pub use score::{score_analyses, score_names, Score};
 
 use ahash::{AHashMap, RandomState};
 use rayon::prelude::*;
+use std::sync::Arc;
 use unmask_model::{EntIdx, EntityKind, ExposedEntity, ExposurePath, Graph, NameRole};
 use unmask_text::{analyze, Analysis, NameKind, Token, TokenKind};
 
@@ -193,8 +195,8 @@ struct IndexedName {
 
 /// The screening engine over one graph.
 #[derive(Debug)]
-pub struct Screener<'g> {
-    graph: &'g Graph,
+pub struct Screener {
+    graph: Arc<Graph>,
     names: Vec<IndexedName>,
     /// Key hash → (start, length) in `flat`.
     postings: AHashMap<u64, (u32, u32)>,
@@ -291,9 +293,10 @@ pub fn clip(s: &str, max: usize) -> &str {
     &s[..i]
 }
 
-impl<'g> Screener<'g> {
-    /// Indexes every name of every entity of `graph`.
-    pub fn new(graph: &'g Graph) -> Self {
+impl Screener {
+    /// Indexes every name of every entity of `graph`. The screener owns the graph (shared): a
+    /// list reload builds a new screener and swaps one `Arc`.
+    pub fn new(graph: Arc<Graph>) -> Self {
         let hasher = RandomState::with_seeds(0x756e, 0x6d61, 0x736b, 0x2121);
         // Reading names is the costly part: spread it over the cores.
         let per_entity: Vec<Vec<IndexedName>> = graph
@@ -401,8 +404,13 @@ impl<'g> Screener<'g> {
         s
     }
 
-    pub fn graph(&self) -> &'g Graph {
-        self.graph
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The graph, shared.
+    pub fn graph_arc(&self) -> &Arc<Graph> {
+        &self.graph
     }
 
     /// Number of indexed names.

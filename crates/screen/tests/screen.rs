@@ -1,6 +1,6 @@
 //! Screening against the real curated vendor graph, and the labelled pair bench.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use unmask_model::*;
 use unmask_screen::eval::{evaluate_pairs, PairCase};
 use unmask_screen::{score_names, Query, Screener};
@@ -60,14 +60,14 @@ fn curated_records() -> Vec<Entity> {
     out
 }
 
-fn graph() -> &'static Graph {
-    static G: OnceLock<Graph> = OnceLock::new();
-    G.get_or_init(|| Graph::build(curated_records(), unmask_text::name_key))
+fn graph() -> &'static Arc<Graph> {
+    static G: OnceLock<Arc<Graph>> = OnceLock::new();
+    G.get_or_init(|| Arc::new(Graph::build(curated_records(), unmask_text::name_key)))
 }
 
-fn screener() -> &'static Screener<'static> {
-    static S: OnceLock<Screener<'static>> = OnceLock::new();
-    S.get_or_init(|| Screener::new(graph()))
+fn screener() -> &'static Screener {
+    static S: OnceLock<Screener> = OnceLock::new();
+    S.get_or_init(|| Screener::new(Arc::clone(graph())))
 }
 
 /// `expect`: "-" for no match, "id" for the best match, "id>listed" for the best match and the
