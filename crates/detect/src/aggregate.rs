@@ -7,6 +7,7 @@ use crate::{bulk_score, DetectConfig};
 use ahash::AHashMap;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
 /// A source host's bulk upload across all its destinations in one window.
@@ -161,12 +162,7 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
             std::mem::swap(&mut self.pairs, &mut other.pairs);
         }
         for (key, st) in other.pairs {
-            match self.pairs.get_mut(&key) {
-                Some(mine) => mine.merge(st, &self.cfg),
-                None => {
-                    self.pairs.insert(key, st);
-                }
-            }
+            add_pair(&mut self.pairs, key, st, &self.cfg);
         }
         Ok(())
     }
@@ -196,12 +192,7 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
         }
         agg.pairs.reserve(state.pairs.len());
         for (s, d, st) in state.pairs {
-            match agg.pairs.get_mut(&(s.clone(), d.clone())) {
-                Some(mine) => mine.merge(st, &agg.cfg),
-                None => {
-                    agg.pairs.insert((s, d), st);
-                }
-            }
+            add_pair(&mut agg.pairs, (s, d), st, &agg.cfg);
         }
         agg
     }
@@ -253,6 +244,21 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
             host_bulk,
             window,
             observations: self.observations,
+        }
+    }
+}
+
+/// Inserts a pair's state, merging it into the one already there.
+fn add_pair<K: Hash + Eq>(
+    pairs: &mut AHashMap<K, PairState>,
+    key: K,
+    st: PairState,
+    cfg: &DetectConfig,
+) {
+    match pairs.entry(key) {
+        Entry::Occupied(mine) => mine.into_mut().merge(st, cfg),
+        Entry::Vacant(slot) => {
+            slot.insert(st);
         }
     }
 }
