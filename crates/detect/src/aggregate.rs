@@ -1,251 +1,14 @@
-//! Per-pair state: one small record per (source, destination) pair, fed one connection at a
-//! time, turned into scores at the end. Memory is bounded by the number of live pairs and, per
-//! pair, by [`BeaconConfig::max_timestamps`].
+//! The pairs of a whole stream (or of one shard of it): a [`PairState`] per (source,
+//! destination), the span of seconds seen and the number of observations. Aggregators of
+//! shards merge ([`PairAggregator::merge`]) and ship as an [`AggregatorState`].
 
-use crate::beacon::{beacon_score, collapse_retries, BeaconConfig, BeaconScore};
-use crate::{bulk_score, long_connection_score, DetectConfig};
+use crate::pair::{Observation, PairState, PairSummary, WindowBytes};
+use crate::{bulk_score, DetectConfig};
 use ahash::AHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
 use std::hash::Hash;
-
-/// One connection of a pair, as the detectors need it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Observation {
-    /// Start, microseconds since the Unix epoch.
-    pub ts_us: i64,
-    pub duration_us: i64,
-    pub src_port: u16,
-    pub dst_port: u16,
-    /// Bytes from source to destination.
-    pub bytes_out: u64,
-    /// Bytes from destination to source.
-    pub bytes_in: u64,
-    /// The attempt failed (no answer, rejected): it is never counted as a connection of a beacon.
-    pub failed: bool,
-}
-
-/// Which series a beacon score was computed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BeaconBasis {
-    /// Connections that did not fail.
-    Connections,
-    /// The pair had too few successful connections, so its failed attempts were scored,
-    /// retries of one attempt collapsed (a program calling a refusing or dead controller).
-    FailedAttempts,
-}
-
-/// A pair's beacon result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Beacon {
-    pub basis: BeaconBasis,
-    #[serde(flatten)]
-    pub score: BeaconScore,
-}
-
-/// A long connection finding for a pair.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LongConnection {
-    pub score: f64,
-    pub max_duration_s: f64,
-    pub total_duration_s: f64,
-    /// Start of the longest connection, microseconds since the epoch.
-    pub longest_ts_us: i64,
-}
-
-/// Bytes in one window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct WindowBytes {
-    /// Window start, seconds since the epoch.
-    pub start_s: i64,
-    pub bytes_out: u64,
-    pub bytes_in: u64,
-}
-
-/// A bulk upload: the busiest window over the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BulkUpload {
-    pub score: f64,
-    pub window_s: i64,
-    #[serde(flatten)]
-    pub window: WindowBytes,
-    /// Windows over the threshold.
-    pub windows_over: usize,
-}
-
-/// Everything known about one pair at the end.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PairSummary {
-    /// Connections seen (failed included).
-    pub connections: u64,
-    pub failed: u64,
-    pub bytes_out: u64,
-    pub bytes_in: u64,
-    pub first_ts_us: i64,
-    pub last_ts_us: i64,
-    /// Up to four destination ports, in order of first sight.
-    pub dst_ports: Vec<u16>,
-    /// More timestamps than [`BeaconConfig::max_timestamps`] arrived; later ones were not kept.
-    pub capped: bool,
-    pub beacon: Option<Beacon>,
-    pub long_connection: Option<LongConnection>,
-    pub bulk_upload: Option<BulkUpload>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct PairState {
-    /// (start second, bytes both ways) of connections that did not fail.
-    conns: Vec<(u32, u32)>,
-    fails: Vec<(u32, u16)>,
-    connections: u64,
-    failed: u64,
-    bytes_out: u64,
-    bytes_in: u64,
-    first_us: i64,
-    last_us: i64,
-    max_dur_us: i64,
-    max_dur_ts_us: i64,
-    total_dur_us: i64,
-    ports: [u16; 4],
-    nports: u8,
-    capped: bool,
-    windows: Vec<WindowBytes>,
-}
-
-/// Pushes, allocating room for exactly one element first: most pairs see one connection.
-#[inline]
-fn push_small<T>(v: &mut Vec<T>, x: T) {
-    if v.capacity() == 0 {
-        v.reserve_exact(1);
-    }
-    v.push(x);
-}
-
-fn secs(ts_us: i64) -> u32 {
-    ts_us.div_euclid(1_000_000).clamp(0, i64::from(u32::MAX)) as u32
-}
-
-impl PairState {
-    fn observe(&mut self, o: &Observation, cfg: &DetectConfig) {
-        if self.connections == 0 {
-            self.first_us = o.ts_us;
-            self.last_us = o.ts_us;
-        }
-        self.connections += 1;
-        self.first_us = self.first_us.min(o.ts_us);
-        self.last_us = self.last_us.max(o.ts_us);
-        self.bytes_out = self.bytes_out.saturating_add(o.bytes_out);
-        self.bytes_in = self.bytes_in.saturating_add(o.bytes_in);
-        let n = usize::from(self.nports);
-        if n < 4 && !self.ports[..n].contains(&o.dst_port) {
-            self.ports[n] = o.dst_port;
-            self.nports += 1;
-        }
-        let cap = cfg.beacon.max_timestamps;
-        if o.failed {
-            self.failed += 1;
-            if self.fails.len() < cap {
-                push_small(&mut self.fails, (secs(o.ts_us), o.src_port));
-            } else {
-                self.capped = true;
-            }
-            return;
-        }
-        let dur = o.duration_us.max(0);
-        self.total_dur_us = self.total_dur_us.saturating_add(dur);
-        if dur > self.max_dur_us {
-            self.max_dur_us = dur;
-            self.max_dur_ts_us = o.ts_us;
-        }
-        let t = secs(o.ts_us);
-        if self.conns.len() < cap {
-            let size = o
-                .bytes_out
-                .saturating_add(o.bytes_in)
-                .min(u64::from(u32::MAX)) as u32;
-            push_small(&mut self.conns, (t, size));
-        } else {
-            self.capped = true;
-        }
-        let w = o.ts_us.div_euclid(1_000_000).div_euclid(cfg.bulk_window_s) * cfg.bulk_window_s;
-        match self.windows.iter_mut().rev().find(|x| x.start_s == w) {
-            Some(x) => {
-                x.bytes_out = x.bytes_out.saturating_add(o.bytes_out);
-                x.bytes_in = x.bytes_in.saturating_add(o.bytes_in);
-            }
-            None => push_small(
-                &mut self.windows,
-                WindowBytes {
-                    start_s: w,
-                    bytes_out: o.bytes_out,
-                    bytes_in: o.bytes_in,
-                },
-            ),
-        }
-    }
-
-    fn summarize(mut self, window: (i64, i64), cfg: &DetectConfig) -> PairSummary {
-        let bc: &BeaconConfig = &cfg.beacon;
-        let mut ts: Vec<i64> = self.conns.iter().map(|&(t, _)| i64::from(t)).collect();
-        ts.sort_unstable();
-        ts.dedup();
-        let beacon = if ts.len() >= bc.min_timestamps {
-            let sizes: Vec<u64> = self.conns.iter().map(|&(_, s)| u64::from(s)).collect();
-            beacon_score(&ts, &sizes, window, bc).map(|score| Beacon {
-                basis: BeaconBasis::Connections,
-                score,
-            })
-        } else {
-            let attempts = collapse_retries(&mut self.fails, bc.retry_window_s);
-            // Failed attempts carry (almost) no payload: their sizes are all zero.
-            let sizes = vec![0u64; attempts.len()];
-            beacon_score(&attempts, &sizes, window, bc).map(|score| Beacon {
-                basis: BeaconBasis::FailedAttempts,
-                score,
-            })
-        };
-        let long_connection = (self.max_dur_us >= cfg.long_connection_s.saturating_mul(1_000_000))
-            .then(|| LongConnection {
-                score: long_connection_score(
-                    self.max_dur_us as f64 / 1e6,
-                    cfg.long_connection_s as f64,
-                ),
-                max_duration_s: self.max_dur_us as f64 / 1e6,
-                total_duration_s: self.total_dur_us as f64 / 1e6,
-                longest_ts_us: self.max_dur_ts_us,
-            });
-        let over: Vec<&WindowBytes> = self
-            .windows
-            .iter()
-            .filter(|w| {
-                bulk_score(w.bytes_out, w.bytes_in, cfg.bulk_pair_bytes, cfg.bulk_ratio).is_some()
-            })
-            .collect();
-        let bulk_upload = over
-            .iter()
-            .max_by_key(|w| (w.bytes_out, std::cmp::Reverse(w.start_s)))
-            .map(|w| BulkUpload {
-                score: bulk_score(w.bytes_out, w.bytes_in, cfg.bulk_pair_bytes, cfg.bulk_ratio)
-                    .unwrap_or(0.0),
-                window_s: cfg.bulk_window_s,
-                window: **w,
-                windows_over: over.len(),
-            });
-        PairSummary {
-            connections: self.connections,
-            failed: self.failed,
-            bytes_out: self.bytes_out,
-            bytes_in: self.bytes_in,
-            first_ts_us: self.first_us,
-            last_ts_us: self.last_us,
-            dst_ports: self.ports[..usize::from(self.nports)].to_vec(),
-            capped: self.capped,
-            beacon,
-            long_connection,
-            bulk_upload,
-        }
-    }
-}
 
 /// A source host's bulk upload across all its destinations in one window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -265,14 +28,53 @@ pub struct Analysis<S, D> {
     pub pairs: Vec<(S, D, PairSummary)>,
     /// Number of pairs scored.
     pub pair_count: usize,
-    /// Hosts whose total upload in a window passed [`DetectConfig::bulk_host_bytes`].
+    /// Hosts whose total upload in a window passed [`DetectConfig::bulk_host_bytes`], unordered.
     pub host_bulk: Vec<HostBulk<S>>,
-    /// First and last second seen.
+    /// The window the pairs were scored against (first and last second, inclusive).
     pub window: (i64, i64),
     pub observations: u64,
 }
 
-/// Feeds connections pair by pair; [`PairAggregator::finish`] scores them.
+/// Which seconds the beacon histogram and coverage are taken against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnalysisWindow {
+    /// The first and last second among the observations aggregated (merged shards included);
+    /// `(0, 0)` when there were none.
+    Observed,
+    /// Given by the caller (a query's time range), first and last second inclusive; given in
+    /// the wrong order they are swapped. A pair's own timestamps outside it widen it for that
+    /// pair only.
+    Fixed { start_s: i64, end_s: i64 },
+}
+
+/// [`PairAggregator::merge`] refused to combine two aggregators.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MergeError {
+    /// Their detector configurations differ, so their states do not mean the same thing (the
+    /// timestamp cap, the bulk window).
+    #[error("cannot merge aggregators built with different detector configurations")]
+    ConfigDiffers {
+        ours: Box<DetectConfig>,
+        theirs: Box<DetectConfig>,
+    },
+}
+
+/// Everything a [`PairAggregator`] holds, in a form serde can carry (maps with tuple keys do
+/// not serialize to JSON): build one with [`PairAggregator::into_state`], rebuild with
+/// [`PairAggregator::from_state`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AggregatorState<S, D> {
+    pub config: DetectConfig,
+    pub observations: u64,
+    /// First and last second observed, `None` before any observation.
+    pub seen_s: Option<(i64, i64)>,
+    /// One entry per pair, unordered.
+    pub pairs: Vec<(S, D, PairState)>,
+}
+
+/// Feeds connections pair by pair; [`PairAggregator::finish`] scores them. Aggregators fed
+/// disjoint parts of a stream [`merge`](PairAggregator::merge) into the one that would have
+/// been fed it all, in any order.
 ///
 /// ```
 /// use unmask_detect::{DetectConfig, Observation, PairAggregator};
@@ -310,6 +112,7 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
     }
 
     /// Adds one connection from `src` to `dst`.
+    #[inline]
     pub fn observe(&mut self, src: S, dst: D, o: &Observation) {
         self.observations += 1;
         let s = o.ts_us.div_euclid(1_000_000);
@@ -326,55 +129,111 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
         self.pairs.len()
     }
 
-    /// Scores every pair and collects them into [`Analysis::pairs`].
+    /// Observations so far (merged ones included).
+    pub fn observations(&self) -> u64 {
+        self.observations
+    }
+
+    /// First and last second observed, `None` before any observation.
+    pub fn seen_s(&self) -> Option<(i64, i64)> {
+        (self.first_s <= self.last_s).then_some((self.first_s, self.last_s))
+    }
+
+    /// Every pair's state, unordered.
+    pub fn pairs_iter(&self) -> impl Iterator<Item = (&S, &D, &PairState)> + '_ {
+        self.pairs.iter().map(|((s, d), st)| (s, d, st))
+    }
+
+    /// Folds in an aggregator fed other observations (another shard): pairs are merged by key
+    /// ([`PairState::merge`]), observation counts added, the seen spans joined. Merging is
+    /// commutative and associative, so shards may come in any order.
+    pub fn merge(&mut self, mut other: PairAggregator<S, D>) -> Result<(), MergeError> {
+        if other.cfg != self.cfg {
+            return Err(MergeError::ConfigDiffers {
+                ours: Box::new(self.cfg),
+                theirs: Box::new(other.cfg),
+            });
+        }
+        self.observations = self.observations.saturating_add(other.observations);
+        self.first_s = self.first_s.min(other.first_s);
+        self.last_s = self.last_s.max(other.last_s);
+        // Walk the smaller map: the result does not depend on which side is which.
+        if other.pairs.len() > self.pairs.len() {
+            std::mem::swap(&mut self.pairs, &mut other.pairs);
+        }
+        for (key, st) in other.pairs {
+            add_pair(&mut self.pairs, key, st, &self.cfg);
+        }
+        Ok(())
+    }
+
+    /// Takes the aggregator apart for shipping (see [`AggregatorState`]).
+    pub fn into_state(self) -> AggregatorState<S, D> {
+        AggregatorState {
+            config: self.cfg,
+            observations: self.observations,
+            seen_s: self.seen_s(),
+            pairs: self
+                .pairs
+                .into_iter()
+                .map(|((s, d), st)| (s, d, st))
+                .collect(),
+        }
+    }
+
+    /// Rebuilds an aggregator from [`into_state`](Self::into_state)'s parts; entries of one
+    /// pair that occur more than once are merged.
+    pub fn from_state(state: AggregatorState<S, D>) -> Self {
+        let mut agg = PairAggregator::new(state.config);
+        agg.observations = state.observations;
+        if let Some((first, last)) = state.seen_s {
+            agg.first_s = first.min(last);
+            agg.last_s = first.max(last);
+        }
+        agg.pairs.reserve(state.pairs.len());
+        for (s, d, st) in state.pairs {
+            add_pair(&mut agg.pairs, (s, d), st, &agg.cfg);
+        }
+        agg
+    }
+
+    /// The first and last second `window` stands for here.
+    pub fn resolve_window(&self, window: AnalysisWindow) -> (i64, i64) {
+        match window {
+            AnalysisWindow::Observed => self.seen_s().unwrap_or((0, 0)),
+            AnalysisWindow::Fixed { start_s, end_s } => (start_s.min(end_s), start_s.max(end_s)),
+        }
+    }
+
+    /// Scores every pair against the observed window and collects them into
+    /// [`Analysis::pairs`].
     pub fn finish(self) -> Analysis<S, D> {
+        self.finish_in(AnalysisWindow::Observed)
+    }
+
+    /// Scores every pair against the observed window, handing each to `f` as it goes (the
+    /// pair's state is freed as it goes too); [`Analysis::pairs`] stays empty.
+    pub fn finish_with(self, f: impl FnMut(S, D, PairSummary)) -> Analysis<S, D> {
+        self.finish_in_with(AnalysisWindow::Observed, f)
+    }
+
+    /// [`finish`](Self::finish) against the given window.
+    pub fn finish_in(self, window: AnalysisWindow) -> Analysis<S, D> {
         let mut pairs = Vec::with_capacity(self.pairs.len());
-        let mut a = self.finish_with(|s, d, p| pairs.push((s, d, p)));
+        let mut a = self.finish_in_with(window, |s, d, p| pairs.push((s, d, p)));
         a.pairs = pairs;
         a
     }
 
-    /// Scores every pair, handing each to `f` as it goes (the pair's state is freed as it
-    /// goes too); [`Analysis::pairs`] stays empty.
-    pub fn finish_with(self, mut f: impl FnMut(S, D, PairSummary)) -> Analysis<S, D> {
-        let window = if self.first_s <= self.last_s {
-            (self.first_s, self.last_s)
-        } else {
-            (0, 0)
-        };
+    /// [`finish_with`](Self::finish_with) against the given window.
+    pub fn finish_in_with(
+        self,
+        window: AnalysisWindow,
+        mut f: impl FnMut(S, D, PairSummary),
+    ) -> Analysis<S, D> {
+        let window = self.resolve_window(window);
         let cfg = self.cfg;
-        // Hosts: the pairs' windows summed per source.
-        let mut hosts: AHashMap<(S, i64), (u64, u64)> = AHashMap::new();
-        for ((src, _), st) in &self.pairs {
-            for w in st.windows.iter().filter(|w| w.bytes_out > 0) {
-                let h = hosts.entry((src.clone(), w.start_s)).or_default();
-                h.0 = h.0.saturating_add(w.bytes_out);
-                h.1 = h.1.saturating_add(w.bytes_in);
-            }
-        }
-        let mut best: AHashMap<S, HostBulk<S>> = AHashMap::new();
-        for ((src, w), (out, inn)) in hosts {
-            let Some(score) = bulk_score(out, inn, cfg.bulk_host_bytes, cfg.bulk_ratio) else {
-                continue;
-            };
-            let cand = HostBulk {
-                src: src.clone(),
-                score,
-                window_s: cfg.bulk_window_s,
-                window: WindowBytes {
-                    start_s: w,
-                    bytes_out: out,
-                    bytes_in: inn,
-                },
-            };
-            match best.get(&src) {
-                Some(b) if (b.window.bytes_out, -b.window.start_s) >= (out, -w) => {}
-                _ => {
-                    best.insert(src, cand);
-                }
-            }
-        }
-        let host_bulk: Vec<HostBulk<S>> = best.into_values().collect();
+        let host_bulk = host_bulk(&self.pairs, &cfg);
         let pair_count = self.pairs.len();
         for ((s, d), st) in self.pairs.into_iter() {
             f(s, d, st.summarize(window, &cfg));
@@ -387,4 +246,58 @@ impl<S: Hash + Eq + Clone, D: Hash + Eq + Clone> PairAggregator<S, D> {
             observations: self.observations,
         }
     }
+}
+
+/// Inserts a pair's state, merging it into the one already there.
+fn add_pair<K: Hash + Eq>(
+    pairs: &mut AHashMap<K, PairState>,
+    key: K,
+    st: PairState,
+    cfg: &DetectConfig,
+) {
+    match pairs.entry(key) {
+        Entry::Occupied(mine) => mine.into_mut().merge(st, cfg),
+        Entry::Vacant(slot) => {
+            slot.insert(st);
+        }
+    }
+}
+
+/// Each source's busiest window over the host threshold, its pairs' windows summed.
+fn host_bulk<S: Hash + Eq + Clone, D>(
+    pairs: &AHashMap<(S, D), PairState>,
+    cfg: &DetectConfig,
+) -> Vec<HostBulk<S>> {
+    let mut hosts: AHashMap<(S, i64), (u64, u64)> = AHashMap::new();
+    for ((src, _), st) in pairs {
+        for w in st.windows().iter().filter(|w| w.bytes_out > 0) {
+            let h = hosts.entry((src.clone(), w.start_s)).or_default();
+            h.0 = h.0.saturating_add(w.bytes_out);
+            h.1 = h.1.saturating_add(w.bytes_in);
+        }
+    }
+    let mut best: AHashMap<S, HostBulk<S>> = AHashMap::new();
+    for ((src, w), (out, inn)) in hosts {
+        let Some(score) = bulk_score(out, inn, cfg.bulk_host_bytes, cfg.bulk_ratio) else {
+            continue;
+        };
+        let cand = HostBulk {
+            src: src.clone(),
+            score,
+            window_s: cfg.bulk_window_s,
+            window: WindowBytes {
+                start_s: w,
+                bytes_out: out,
+                bytes_in: inn,
+            },
+        };
+        // The most bytes out, the earliest window of equals.
+        match best.get(&src) {
+            Some(b) if (b.window.bytes_out, Reverse(b.window.start_s)) >= (out, Reverse(w)) => {}
+            _ => {
+                best.insert(src, cand);
+            }
+        }
+    }
+    best.into_values().collect()
 }

@@ -16,18 +16,19 @@
 //! Whole-second timestamps (as RITA stores them) keep sub-second jitter out of the gap score.
 
 use crate::stats::{bowley_skew, coefficient_of_variation, mad, mad_score, median};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Number of histogram bins across the window.
 pub const HISTOGRAM_BINS: usize = 24;
 
 /// Tunables of the beacon detector.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BeaconConfig {
     /// Fewer distinct timestamps than this: no score (default 4).
     pub min_timestamps: usize,
-    /// Timestamps (and sizes) kept per pair; later ones are counted but not stored
-    /// (RITA caps at 86,400, one a second for a day).
+    /// Timestamps (and sizes) kept per pair and series (connections, failed attempts): the
+    /// earliest this many, whatever the arrival order; the rest are counted but not stored
+    /// (RITA caps at 86,400, one a second for a day). See [`crate::PairState`].
     pub max_timestamps: usize,
     /// Failed attempts from the same source port within this many seconds are one attempt
     /// (TCP and socket-level retries), default 30.

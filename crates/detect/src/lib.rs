@@ -6,8 +6,14 @@
 //!   skewness and MAD, a 24-bin histogram score and a duration score, a quarter each), see
 //!   [`beacon`];
 //! - [`long_connection_score`], [`bulk_score`]: the other detectors' scores;
-//! - [`PairAggregator`]: bounded per-pair state fed one [`Observation`] at a time; failed
-//!   attempts never count as connections of a beacon, and retries of one attempt collapse.
+//! - [`PairState`]: bounded, serializable per-pair state fed one [`Observation`] at a time;
+//!   failed attempts never count as connections of a beacon, and retries of one attempt
+//!   collapse. Every field depends only on the set of observations, never on their order, so
+//!   states of shards [`merge`](PairState::merge) exactly (the timestamp cap keeps the
+//!   *earliest* [`BeaconConfig::max_timestamps`], not the first to arrive);
+//! - [`PairAggregator`]: the pairs of a stream or of one shard, with host-level bulk uploads;
+//!   aggregators merge, ship as an [`AggregatorState`], and score against an explicit
+//!   [`AnalysisWindow`] (the observed span, or one the caller fixes).
 //!
 //! ```
 //! use unmask_detect::{DetectConfig, Observation, PairAggregator};
@@ -22,21 +28,53 @@
 //! assert_eq!(beacon.score.median_gap_s, 60.0);
 //! assert!(beacon.score.score >= 0.95);
 //! ```
+//!
+//! Sharded: each worker aggregates its part, ships its state (here as JSON), and any worker
+//! merges them, in any order, into what one aggregator fed everything would hold.
+//!
+//! ```
+//! use unmask_detect::{AggregatorState, DetectConfig, Observation, PairAggregator};
+//! let cfg = DetectConfig::default();
+//! let check_in = |i: i64| Observation { ts_us: (1_700_000_000 + i * 60) * 1_000_000, bytes_out: 200, bytes_in: 1200, ..Default::default() };
+//! let mut shards = [PairAggregator::new(cfg), PairAggregator::new(cfg), PairAggregator::new(cfg)];
+//! let mut whole = PairAggregator::new(cfg);
+//! for i in 0..100i64 {
+//!     shards[(i % 3) as usize].observe("10.0.0.5".to_string(), "203.0.113.9".to_string(), &check_in(i));
+//!     whole.observe("10.0.0.5".to_string(), "203.0.113.9".to_string(), &check_in(i));
+//! }
+//! let shipped: Vec<String> = shards
+//!     .into_iter()
+//!     .map(|s| serde_json::to_string(&s.into_state()).unwrap())
+//!     .collect();
+//! let mut merged = PairAggregator::new(cfg);
+//! for json in shipped.iter().rev() {
+//!     let state: AggregatorState<String, String> = serde_json::from_str(json).unwrap();
+//!     merged.merge(PairAggregator::from_state(state)).unwrap();
+//! }
+//! let (merged, whole) = (merged.finish(), whole.finish());
+//! assert_eq!(merged.window, whole.window);
+//! assert_eq!(merged.observations, 100);
+//! assert_eq!(merged.pairs, whole.pairs);
+//! ```
 
 mod aggregate;
 pub mod beacon;
+mod pair;
 pub mod stats;
 
 pub use aggregate::{
-    Analysis, Beacon, BeaconBasis, BulkUpload, HostBulk, LongConnection, Observation,
-    PairAggregator, PairSummary, WindowBytes,
+    AggregatorState, Analysis, AnalysisWindow, HostBulk, MergeError, PairAggregator,
 };
 pub use beacon::{beacon_score, BeaconConfig, BeaconScore};
+pub use pair::{
+    Beacon, BeaconBasis, BulkUpload, LongConnection, Observation, PairState, PairSummary,
+    WindowBytes,
+};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Tunables of all detectors.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DetectConfig {
     pub beacon: BeaconConfig,
     /// A connection lasting at least this long is a long connection (default 1 h).

@@ -2,18 +2,24 @@
 //! shared real samples (Zeek conn.log of the CTU-SME-11 Remcos C2, the pcap of a 2 s curl
 //! beacon, a Mirai-style scan). The samples are turned into observations by small test-only
 //! readers here, so this crate's tests do not depend on the flow readers.
+//!
+//! Merging: a stream split into shards, each aggregated, shipped through JSON and merged in any
+//! order, must give the same analysis as the whole stream in one aggregator ([`Outcome`]).
 
-use std::collections::HashMap;
+use proptest::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use unmask_detect::stats::{bowley_skew, mad, quantile};
 use unmask_detect::{
-    beacon_score, bulk_score, long_connection_score, BeaconBasis, BeaconConfig, DetectConfig,
-    Observation, PairAggregator, PairSummary,
+    beacon_score, bulk_score, long_connection_score, AggregatorState, Analysis, AnalysisWindow,
+    BeaconBasis, BeaconConfig, DetectConfig, HostBulk, MergeError, Observation, PairAggregator,
+    PairState, PairSummary,
 };
 
 type Pair = (IpAddr, IpAddr);
+type Obs = (IpAddr, IpAddr, Observation);
 
-fn analyse(obs: &[(IpAddr, IpAddr, Observation)]) -> HashMap<Pair, PairSummary> {
+fn analyse(obs: &[Obs]) -> HashMap<Pair, PairSummary> {
     let mut agg = PairAggregator::new(DetectConfig::default());
     for (s, d, o) in obs {
         agg.observe(*s, *d, o);
@@ -23,6 +29,101 @@ fn analyse(obs: &[(IpAddr, IpAddr, Observation)]) -> HashMap<Pair, PairSummary> 
         .into_iter()
         .map(|(s, d, p)| ((s, d), p))
         .collect()
+}
+
+/// An [`Analysis`] in a form that compares: pairs by key, host uploads by source.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    pairs: BTreeMap<Pair, PairSummary>,
+    pair_count: usize,
+    host_bulk: Vec<HostBulk<IpAddr>>,
+    window: (i64, i64),
+    observations: u64,
+}
+
+fn outcome(a: Analysis<IpAddr, IpAddr>) -> Outcome {
+    let mut host_bulk = a.host_bulk;
+    host_bulk.sort_by_key(|h| h.src);
+    Outcome {
+        pairs: a.pairs.into_iter().map(|(s, d, p)| ((s, d), p)).collect(),
+        pair_count: a.pair_count,
+        host_bulk,
+        window: a.window,
+        observations: a.observations,
+    }
+}
+
+/// One aggregator fed `obs` in the order given.
+fn aggregate<'a>(
+    cfg: DetectConfig,
+    obs: impl IntoIterator<Item = &'a Obs>,
+) -> PairAggregator<IpAddr, IpAddr> {
+    let mut agg = PairAggregator::new(cfg);
+    for (s, d, o) in obs {
+        agg.observe(*s, *d, o);
+    }
+    agg
+}
+
+/// `obs` split by `shard_of` (one shard index per observation, order within a shard kept),
+/// each shard aggregated and shipped as JSON, then merged in `merge_order` (shard indices).
+fn sharded(
+    cfg: DetectConfig,
+    obs: &[Obs],
+    shard_of: &[usize],
+    merge_order: &[usize],
+) -> PairAggregator<IpAddr, IpAddr> {
+    let shards = merge_order.iter().copied().max().map_or(0, |m| m + 1);
+    let mut parts: Vec<Vec<&Obs>> = vec![Vec::new(); shards];
+    for (o, &k) in obs.iter().zip(shard_of) {
+        parts[k].push(o);
+    }
+    let shipped: Vec<String> = parts
+        .into_iter()
+        .map(|part| serde_json::to_string(&aggregate(cfg, part).into_state()).unwrap())
+        .collect();
+    let mut merged: Option<PairAggregator<IpAddr, IpAddr>> = None;
+    for &k in merge_order {
+        let state: AggregatorState<IpAddr, IpAddr> = serde_json::from_str(&shipped[k]).unwrap();
+        let agg = PairAggregator::from_state(state);
+        match merged.as_mut() {
+            None => merged = Some(agg),
+            Some(m) => m.merge(agg).unwrap(),
+        }
+    }
+    merged.unwrap_or_else(|| PairAggregator::new(cfg))
+}
+
+/// How to cut a stream: `order` is a permutation of its indices (the order the whole is fed
+/// the second time, and the order inside each shard), `shard_of` the shard of each
+/// observation, `merge_order` the order the shards' states are merged in.
+#[derive(Debug)]
+struct Cut {
+    order: Vec<usize>,
+    shard_of: Vec<usize>,
+    merge_order: Vec<usize>,
+}
+
+/// The single data-driven merge check: the whole stream in its order and shuffled, and its
+/// shards merged, give one outcome, against the observed window and against `fixed`.
+fn check_merge(label: &str, cfg: DetectConfig, stream: &[Obs], cut: &Cut, fixed: (i64, i64)) {
+    let shuffled: Vec<Obs> = cut.order.iter().map(|&i| stream[i]).collect();
+    let shard_of: Vec<usize> = cut.order.iter().map(|&i| cut.shard_of[i]).collect();
+    let windows = [
+        AnalysisWindow::Observed,
+        AnalysisWindow::Fixed {
+            start_s: fixed.0,
+            end_s: fixed.1,
+        },
+    ];
+    for window in windows {
+        let expected = outcome(aggregate(cfg, stream).finish_in(window));
+        let reordered = outcome(aggregate(cfg, &shuffled).finish_in(window));
+        assert_eq!(reordered, expected, "{label}: shuffled, {window:?}");
+        let merged =
+            outcome(sharded(cfg, &shuffled, &shard_of, &cut.merge_order).finish_in(window));
+        assert_eq!(merged, expected, "{label}: sharded, {window:?}");
+    }
 }
 
 /// What a pair should show.
@@ -229,24 +330,275 @@ fn failed_retries_are_no_beacon() {
     );
 }
 
-#[test]
-fn timestamps_are_capped() {
-    let cfg = DetectConfig {
+fn capped_config(max_timestamps: usize) -> DetectConfig {
+    DetectConfig {
         beacon: BeaconConfig {
-            max_timestamps: 100,
+            max_timestamps,
             ..BeaconConfig::default()
         },
         ..DetectConfig::default()
-    };
-    let mut agg = PairAggregator::new(cfg);
-    for i in 0..1000 {
-        agg.observe(1u8, 2u8, &obs(f64::from(i), 1, 1, false));
     }
-    let an = agg.finish();
-    let p = &an.pairs[0].2;
+}
+
+/// One pair `1 -> 2` aggregated from `obs` in the order given, scored against `window`.
+fn one_pair_in(
+    cfg: DetectConfig,
+    window: AnalysisWindow,
+    obs: impl IntoIterator<Item = Observation>,
+) -> PairSummary {
+    let mut agg = PairAggregator::new(cfg);
+    for o in obs {
+        agg.observe(1u8, 2u8, &o);
+    }
+    agg.finish_in(window).pairs.pop().unwrap().2
+}
+
+fn one_pair(cfg: DetectConfig, obs: impl IntoIterator<Item = Observation>) -> PairSummary {
+    one_pair_in(cfg, AnalysisWindow::Observed, obs)
+}
+
+#[test]
+fn timestamps_are_capped() {
+    let cfg = capped_config(100);
+    let p = one_pair(cfg, (0..1000).map(|i| obs(f64::from(i), 1, 1, false)));
     assert!(p.capped);
     assert_eq!(p.connections, 1000);
     assert_eq!(p.beacon.as_ref().unwrap().score.timestamps, 100);
+    // The earliest 100 are kept whatever the order: fed backwards, the same summary.
+    let backwards = one_pair(cfg, (0..1000).rev().map(|i| obs(f64::from(i), 1, 1, false)));
+    assert_eq!(backwards, p);
+    // Scored as the first 100 seconds alone would be, in the same window.
+    let seconds = AnalysisWindow::Fixed {
+        start_s: 0,
+        end_s: 999,
+    };
+    let first = one_pair_in(
+        cfg,
+        seconds,
+        (0..100).map(|i| obs(f64::from(i), 1, 1, false)),
+    );
+    assert!(!first.capped);
+    assert_eq!(first.beacon, p.beacon);
+}
+
+#[test]
+fn capped_exactly_when_more_than_the_cap_were_offered() {
+    // (connections that did not fail, failed attempts) offered → capped
+    let cases = [
+        ((10, 0), false),
+        ((11, 0), true),
+        ((0, 10), false),
+        ((0, 11), true),
+        ((10, 10), false),
+        ((10, 11), true),
+        ((11, 10), true),
+    ];
+    for ((ok, failed), capped) in cases {
+        let series = |n: u32, f: bool| (0..n).map(move |i| obs(f64::from(i) * 7.0, 5, 5, f));
+        let p = one_pair(
+            capped_config(10),
+            series(ok, false).chain(series(failed, true)),
+        );
+        assert_eq!(p.capped, capped, "{ok} connections, {failed} failed");
+        assert_eq!(p.connections, u64::from(ok + failed));
+    }
+    // Duplicates count as offered too; cap 0 keeps nothing.
+    let p = one_pair(capped_config(2), (0..3).map(|_| obs(5.0, 1, 1, false)));
+    assert!(p.capped);
+    let p = one_pair(capped_config(0), [obs(5.0, 1, 1, false)]);
+    assert!(p.capped && p.beacon.is_none());
+}
+
+#[test]
+fn ports_are_the_four_first_seen() {
+    let at = |ts_s: f64, port: u16| Observation {
+        dst_port: port,
+        ..obs(ts_s, 1, 1, false)
+    };
+    // (observations in arrival order, ports expected)
+    let cases: [(Vec<Observation>, Vec<u16>); 4] = [
+        (vec![at(1.0, 443), at(2.0, 80)], vec![443, 80]),
+        (vec![at(2.0, 80), at(1.0, 443)], vec![443, 80]),
+        // equal starts: by port
+        (vec![at(1.0, 443), at(1.0, 80)], vec![80, 443]),
+        // six ports, arriving late ones first: the four seen earliest, earliest first
+        (
+            vec![
+                at(6.0, 6),
+                at(5.0, 5),
+                at(4.0, 4),
+                at(3.0, 3),
+                at(2.0, 2),
+                at(1.0, 1),
+                at(0.5, 5),
+            ],
+            vec![5, 1, 2, 3],
+        ),
+    ];
+    for (arrivals, ports) in cases {
+        let p = one_pair(DetectConfig::default(), arrivals.iter().copied());
+        assert_eq!(p.dst_ports, ports, "{arrivals:?}");
+    }
+}
+
+#[test]
+fn fixed_analysis_window() {
+    let stream: Vec<Obs> = (0..50)
+        .map(|i| {
+            let o = obs(1_700_000_000.0 + f64::from(i) * 60.0, 10, 10, false);
+            (ip("10.0.0.5"), ip("203.0.113.9"), o)
+        })
+        .collect();
+    let cfg = DetectConfig::default();
+    let observed = aggregate(cfg, &stream).finish();
+    assert_eq!(observed.window, (1_700_000_000, 1_700_000_000 + 49 * 60));
+    let same = aggregate(cfg, &stream).finish_in(AnalysisWindow::Observed);
+    assert_eq!(outcome(same), outcome(aggregate(cfg, &stream).finish()));
+    // A day around the beacon: the histogram bins are hours, most of them empty.
+    let day = AnalysisWindow::Fixed {
+        start_s: 1_699_990_000,
+        end_s: 1_699_990_000 + 86_399,
+    };
+    let fixed = aggregate(cfg, &stream).finish_in(day);
+    assert_eq!(fixed.window, (1_699_990_000, 1_699_990_000 + 86_399));
+    let b = &fixed.pairs[0].2.beacon.as_ref().unwrap().score;
+    // 49 minutes straddle two of the hourly bins.
+    assert_eq!(b.histogram.iter().filter(|&&c| c > 0).count(), 2, "{b:?}");
+    assert!(b.duration_score < 0.1, "{b:?}");
+    // Given backwards, the same window.
+    let backwards = AnalysisWindow::Fixed {
+        start_s: 1_699_990_000 + 86_399,
+        end_s: 1_699_990_000,
+    };
+    let again = aggregate(cfg, &stream).finish_in(backwards);
+    assert_eq!(outcome(again), outcome(fixed));
+    // With no observations the observed window is (0, 0).
+    let empty = PairAggregator::<u8, u8>::new(cfg).finish();
+    assert_eq!((empty.window, empty.observations), ((0, 0), 0));
+}
+
+#[test]
+fn merge_refuses_another_config_and_pair_states_merge() {
+    let mut a = PairAggregator::<u8, u8>::new(DetectConfig::default());
+    let b = PairAggregator::<u8, u8>::new(capped_config(10));
+    assert!(matches!(a.merge(b), Err(MergeError::ConfigDiffers { .. })));
+    // The per-pair state alone (a distributed engine's accumulator): halves merged, either way.
+    let cfg = capped_config(30);
+    let series: Vec<Observation> = (0..100)
+        .map(|i| obs(f64::from(i * 37 % 100) * 10.0, 100, 100, i % 7 == 0))
+        .collect();
+    let fed = |it: &mut dyn Iterator<Item = &Observation>| {
+        let mut st = PairState::default();
+        it.for_each(|o| st.observe(o, &cfg));
+        st
+    };
+    let whole = fed(&mut series.iter()).summarize((0, 1000), &cfg);
+    let (left, right) = series.split_at(41);
+    let mut l = fed(&mut left.iter());
+    l.merge(fed(&mut right.iter()), &cfg);
+    let mut r = fed(&mut right.iter());
+    r.merge(fed(&mut left.iter()), &cfg);
+    let mut empty = PairState::default();
+    empty.merge(l.clone(), &cfg);
+    assert!(whole.capped);
+    assert_eq!(l.summarize((0, 1000), &cfg), whole);
+    assert_eq!(r.summarize((0, 1000), &cfg), whole);
+    assert_eq!(empty.summarize((0, 1000), &cfg), whole);
+}
+
+/// Pairs among three sources and three destinations, times over about an hour and a half
+/// (many equal seconds and microseconds), some failed, a few ports, long and bulky ones.
+fn arb_obs() -> impl Strategy<Value = Obs> {
+    (
+        0u8..3,
+        0u8..3,
+        0i64..5_000,
+        prop::sample::select(vec![0i64, 1, 500_000, 999_999]),
+        prop::sample::select(vec![0i64, 5_000_000, 2_000_000_000, 2_000_000_001]),
+        0u16..3,
+        0u16..7,
+        prop::sample::select(vec![0u64, 100, 2_500, 40_000, u64::MAX / 2]),
+        prop::sample::select(vec![0u64, 100, 900]),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(s, d, sec, us, dur, sp, dp, out, inn, failed)| {
+            (
+                IpAddr::V4(Ipv4Addr::new(10, 0, 0, s)),
+                IpAddr::V4(Ipv4Addr::new(203, 0, 113, d)),
+                Observation {
+                    ts_us: (1_700_000_000 + sec) * 1_000_000 + us,
+                    duration_us: dur,
+                    src_port: 40_000 + sp,
+                    dst_port: 440 + dp,
+                    bytes_out: out,
+                    bytes_in: inn,
+                    failed,
+                },
+            )
+        })
+}
+
+/// A stream, a small cap (so it is hit) and a cut into up to six shards.
+fn arb_case() -> impl Strategy<Value = (DetectConfig, Vec<Obs>, Cut)> {
+    (
+        1usize..12,
+        prop::collection::vec(arb_obs(), 0..160),
+        1usize..7,
+    )
+        .prop_flat_map(|(cap, stream, shards)| {
+            let n = stream.len();
+            let cfg = DetectConfig {
+                beacon: BeaconConfig {
+                    max_timestamps: cap,
+                    ..BeaconConfig::default()
+                },
+                long_connection_s: 1_000,
+                bulk_window_s: 600,
+                bulk_pair_bytes: 3_000,
+                bulk_host_bytes: 6_000,
+                ..DetectConfig::default()
+            };
+            let cut = (
+                Just((0..n).collect::<Vec<_>>()).prop_shuffle(),
+                prop::collection::vec(0..shards, n),
+                Just((0..shards).collect::<Vec<_>>()).prop_shuffle(),
+            )
+                .prop_map(|(order, shard_of, merge_order)| Cut {
+                    order,
+                    shard_of,
+                    merge_order,
+                });
+            (Just(cfg), Just(stream), cut)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn shards_merged_in_any_order_equal_the_whole((cfg, stream, cut) in arb_case(), fixed_start in 1_699_999_000i64..1_700_006_000, fixed_len in 0i64..10_000) {
+        check_merge("random stream", cfg, &stream, &cut, (fixed_start, fixed_start + fixed_len));
+    }
+}
+
+/// A cut of `n` observations into `shards` by a fixed pseudo-random sequence, merged last
+/// shard first, the whole shuffled the same way.
+fn pseudo_random_cut(n: usize, shards: usize) -> Cut {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        x >> 33
+    };
+    let shard_of = (0..n).map(|_| next() as usize % shards).collect();
+    let mut keyed: Vec<(u64, usize)> = (0..n).map(|i| (next(), i)).collect();
+    keyed.sort_unstable();
+    Cut {
+        order: keyed.into_iter().map(|(_, i)| i).collect(),
+        shard_of,
+        merge_order: (0..shards).rev().collect(),
+    }
 }
 
 // ---------------------------------------------------------------- real samples
@@ -415,4 +767,19 @@ fn shared_samples() {
         worst < 0.7,
         "a scan destination scored as a beacon: {worst}"
     );
+}
+
+#[test]
+fn shared_remcos_sample_sharded() {
+    let net = unmask_testdata::existing("net");
+    let stream = zeek_conn(&net.join("zeek/ctu-sme-11-remcos/conn.log.labeled"));
+    let cut = pseudo_random_cut(stream.len(), 5);
+    let fixed = (1_600_000_000, 1_700_000_000);
+    check_merge("remcos", DetectConfig::default(), &stream, &cut, fixed);
+    // The cap hit on real data: the C2's rejected attempts alone are thousands.
+    let cfg = capped_config(500);
+    let capped = outcome(aggregate(cfg, &stream).finish());
+    let c2 = (ip("192.168.1.107"), ip("66.63.168.35"));
+    assert!(capped.pairs[&c2].capped, "{:?}", capped.pairs[&c2]);
+    check_merge("remcos capped", cfg, &stream, &cut, fixed);
 }
