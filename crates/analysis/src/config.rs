@@ -1,6 +1,6 @@
 //! What an analysis run is told: plain values, no command-line parsing.
 
-use unmask_detect::DetectConfig;
+use unmask_detect::{AnalysisWindow, DetectConfig};
 
 /// Least screening score of an AS organization's full name (AS names are noisy: "YANDEX LLC"
 /// scores 0.85 against "OOO PS YANDEX.MONEY").
@@ -21,6 +21,9 @@ pub struct AnalysisConfig {
     pub min_owner_score: f64,
     /// Analyse every pair whatever its direction (benchmarks: the detectors' worst case).
     pub every_pair: bool,
+    /// What beacon histograms and coverage are measured against: the span of the outbound
+    /// records seen (merged shards included), or a fixed time range given by the caller.
+    pub window: AnalysisWindow,
 }
 
 impl Default for AnalysisConfig {
@@ -30,6 +33,7 @@ impl Default for AnalysisConfig {
             min_beacon: DEFAULT_MIN_BEACON,
             min_owner_score: DEFAULT_MIN_OWNER_SCORE,
             every_pair: false,
+            window: AnalysisWindow::Observed,
         }
     }
 }

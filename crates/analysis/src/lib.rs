@@ -4,7 +4,7 @@
 //! 1. [`Classifier::classify`]: a pure function of one record (internal → external, safelisted,
 //!    inbound, other; the intel trail its far end matches);
 //! 2. [`Pipeline::push`]: per-pair aggregation (`unmask-detect`'s mergeable pair state) and
-//!    intel contacts;
+//!    intel contacts; [`Pipeline::merge`] folds in the pipeline of another shard;
 //! 3. [`Pipeline::finish`]: scores, enrichment from the IP database, owner screening of AS
 //!    organizations ([`OwnerScreen`]), ranking, and the controlled-hosts-by-country table
 //!    ([`controlled_by_country`]);
@@ -50,3 +50,4 @@ pub use finding::*;
 pub use owner::{org_variants, OwnerScreen, CORE_NAME_MIN_SCORE};
 pub use pipeline::{FlowReport, Pipeline, Tally};
 pub use read::ReadOutcome;
+pub use unmask_detect::{AnalysisWindow, MergeError};

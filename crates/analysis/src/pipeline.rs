@@ -10,7 +10,7 @@ use crate::owner::OwnerScreen;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use unmask_detect::{Analysis, Observation, PairAggregator, PairSummary, WindowBytes};
+use unmask_detect::{Analysis, MergeError, Observation, PairAggregator, PairSummary, WindowBytes};
 use unmask_enrich::{IpDb, TrailKind};
 use unmask_flows::{ConnState, FlowRecord};
 use unmask_model::time::UtcMicros;
@@ -124,17 +124,36 @@ impl Pipeline {
         trail: u32,
         direction: Direction,
     ) {
-        let h = self.intel.entry((near, far)).or_insert(IntelHit {
+        let hit = IntelHit {
             trail,
-            count: 0,
+            count: 1,
             first_us: ts_us,
             last_us: ts_us,
             port: far_port,
             direction,
-        });
-        h.count += 1;
-        h.first_us = h.first_us.min(ts_us);
-        h.last_us = h.last_us.max(ts_us);
+        };
+        merge_hit(&mut self.intel, (near, far), hit);
+    }
+
+    /// Folds in a pipeline fed other records of the same run (another shard, built with the
+    /// same classifier and configuration): counts added, spans joined, pairs merged by
+    /// `unmask-detect`'s mergeable state, intel contacts merged. Shards may come in any order;
+    /// the result equals one pipeline fed every record.
+    pub fn merge(&mut self, other: Pipeline) -> Result<(), MergeError> {
+        self.pairs.merge(other.pairs)?;
+        let (a, b) = (&mut self.tally, other.tally);
+        a.records += b.records;
+        a.outbound += b.outbound;
+        a.other_direction += b.other_direction;
+        a.safelisted += b.safelisted;
+        a.span_us = match (a.span_us, b.span_us) {
+            (Some((x0, x1)), Some((y0, y1))) => Some((x0.min(y0), x1.max(y1))),
+            (x, y) => x.or(y),
+        };
+        for (key, hit) in other.intel {
+            merge_hit(&mut self.intel, key, hit);
+        }
+        Ok(())
     }
 
     /// The counts so far.
@@ -171,85 +190,86 @@ impl Pipeline {
         };
         let mut restricted_dsts: HashMap<IpAddr, Option<(OwnerMatch, u32, String)>> =
             HashMap::new();
-        let analysis: Analysis<IpAddr, IpAddr> = pairs.finish_with(|src, dst, p| {
-            let beacon = p
-                .beacon
-                .as_ref()
-                .filter(|b| b.score.score >= config.min_beacon);
-            // Restricted-owner infrastructure: the far end's AS organization, screened once.
-            let owner = restricted_dsts.entry(dst).or_insert_with(|| {
-                let a = db?.asn(dst)?;
-                let r = owners.resolve_org(a.org, config.min_owner_score)?;
-                Some((r, a.asn, a.org.to_string()))
+        let analysis: Analysis<IpAddr, IpAddr> =
+            pairs.finish_in_with(config.window, |src, dst, p| {
+                let beacon = p
+                    .beacon
+                    .as_ref()
+                    .filter(|b| b.score.score >= config.min_beacon);
+                // Restricted-owner infrastructure: the far end's AS organization, screened once.
+                let owner = restricted_dsts.entry(dst).or_insert_with(|| {
+                    let a = db?.asn(dst)?;
+                    let r = owners.resolve_org(a.org, config.min_owner_score)?;
+                    Some((r, a.asn, a.org.to_string()))
+                });
+                if beacon.is_none()
+                    && p.long_connection.is_none()
+                    && p.bulk_upload.is_none()
+                    && owner.is_none()
+                {
+                    return;
+                }
+                let info = dst_info(dst);
+                let traffic = pair_traffic(&p);
+                let peer = Peer::Addr(dst);
+                if let Some(b) = beacon {
+                    let s = &b.score;
+                    let evidence = BeaconEvidence {
+                        dst_info: info.clone(),
+                        traffic: traffic.clone(),
+                        basis: b.basis,
+                        beacon: BeaconStats {
+                            gap_score: s.gap_score,
+                            size_score: s.size_score,
+                            histogram_score: s.histogram_score,
+                            duration_score: s.duration_score,
+                            median_gap_s: s.median_gap_s,
+                            gap_mad_s: s.gap_mad_s,
+                            gap_skew: s.gap_skew,
+                            median_size: s.median_size,
+                            size_mad: s.size_mad,
+                            size_skew: s.size_skew,
+                            timestamps: s.timestamps,
+                            histogram: s.histogram.clone(),
+                            capped: p.capped,
+                        },
+                    };
+                    findings.push(Finding::new(src, peer, s.score, Evidence::Beacon(evidence)));
+                }
+                if let Some(l) = &p.long_connection {
+                    let evidence = LongConnectionEvidence {
+                        dst_info: info.clone(),
+                        traffic: traffic.clone(),
+                        max_duration_s: l.max_duration_s,
+                        total_duration_s: l.total_duration_s,
+                        longest_start: UtcMicros(l.longest_ts_us),
+                    };
+                    let e = Evidence::LongConnection(evidence);
+                    findings.push(Finding::new(src, peer, l.score, e));
+                }
+                if let Some(u) = &p.bulk_upload {
+                    let evidence = BulkUploadEvidence {
+                        dst_info: info.clone(),
+                        traffic: traffic.clone(),
+                        window: upload_window(&u.window, u.window_s),
+                        windows_over: u.windows_over,
+                    };
+                    let e = Evidence::BulkUpload(evidence);
+                    findings.push(Finding::new(src, peer, u.score, e));
+                }
+                if let Some((r, asn, org)) = owner {
+                    let score = r.matched.score;
+                    let evidence = RestrictedInfrastructureEvidence {
+                        dst_info: info,
+                        traffic,
+                        asn: *asn,
+                        org: org.clone(),
+                        restricted_entity: r.clone(),
+                    };
+                    let e = Evidence::RestrictedInfrastructure(evidence);
+                    findings.push(Finding::new(src, peer, score, e));
+                }
             });
-            if beacon.is_none()
-                && p.long_connection.is_none()
-                && p.bulk_upload.is_none()
-                && owner.is_none()
-            {
-                return;
-            }
-            let info = dst_info(dst);
-            let traffic = pair_traffic(&p);
-            let peer = Peer::Addr(dst);
-            if let Some(b) = beacon {
-                let s = &b.score;
-                let evidence = BeaconEvidence {
-                    dst_info: info.clone(),
-                    traffic: traffic.clone(),
-                    basis: b.basis,
-                    beacon: BeaconStats {
-                        gap_score: s.gap_score,
-                        size_score: s.size_score,
-                        histogram_score: s.histogram_score,
-                        duration_score: s.duration_score,
-                        median_gap_s: s.median_gap_s,
-                        gap_mad_s: s.gap_mad_s,
-                        gap_skew: s.gap_skew,
-                        median_size: s.median_size,
-                        size_mad: s.size_mad,
-                        size_skew: s.size_skew,
-                        timestamps: s.timestamps,
-                        histogram: s.histogram.clone(),
-                        capped: p.capped,
-                    },
-                };
-                findings.push(Finding::new(src, peer, s.score, Evidence::Beacon(evidence)));
-            }
-            if let Some(l) = &p.long_connection {
-                let evidence = LongConnectionEvidence {
-                    dst_info: info.clone(),
-                    traffic: traffic.clone(),
-                    max_duration_s: l.max_duration_s,
-                    total_duration_s: l.total_duration_s,
-                    longest_start: UtcMicros(l.longest_ts_us),
-                };
-                let e = Evidence::LongConnection(evidence);
-                findings.push(Finding::new(src, peer, l.score, e));
-            }
-            if let Some(u) = &p.bulk_upload {
-                let evidence = BulkUploadEvidence {
-                    dst_info: info.clone(),
-                    traffic: traffic.clone(),
-                    window: upload_window(&u.window, u.window_s),
-                    windows_over: u.windows_over,
-                };
-                let e = Evidence::BulkUpload(evidence);
-                findings.push(Finding::new(src, peer, u.score, e));
-            }
-            if let Some((r, asn, org)) = owner {
-                let score = r.matched.score;
-                let evidence = RestrictedInfrastructureEvidence {
-                    dst_info: info,
-                    traffic,
-                    asn: *asn,
-                    org: org.clone(),
-                    restricted_entity: r.clone(),
-                };
-                let e = Evidence::RestrictedInfrastructure(evidence);
-                findings.push(Finding::new(src, peer, score, e));
-            }
-        });
         for h in &analysis.host_bulk {
             let evidence = HostUploadEvidence {
                 scope: "host, all destinations",
@@ -292,6 +312,30 @@ impl Pipeline {
             tally,
             pairs: analysis.pair_count,
             orgs_screened: owners.screened(),
+        }
+    }
+}
+
+/// Adds `hit` to the pair's contacts. The indicator, port and direction shown are those of the
+/// earliest contact (the smaller port at equal times), so the order records arrive in, or the
+/// shards they arrive in, does not change them.
+fn merge_hit(
+    intel: &mut HashMap<(IpAddr, IpAddr), IntelHit>,
+    key: (IpAddr, IpAddr),
+    hit: IntelHit,
+) {
+    match intel.entry(key) {
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(hit);
+        }
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            let h = o.get_mut();
+            if (hit.first_us, hit.port) < (h.first_us, h.port) {
+                (h.trail, h.port, h.direction) = (hit.trail, hit.port, hit.direction);
+            }
+            h.count += hit.count;
+            h.first_us = h.first_us.min(hit.first_us);
+            h.last_us = h.last_us.max(hit.last_us);
         }
     }
 }

@@ -362,3 +362,79 @@ fn org_core_names() {
         assert_eq!(org_variants(org), want, "{org}");
     }
 }
+
+/// Records of real captures split into shards (round robin, so every pair is split), each
+/// shard's pipeline merged into the others in another order: the same report as one pipeline.
+#[test]
+fn shards_merged_equal_one_pipeline() {
+    let mut records = Vec::new();
+    for rel in [
+        "net/zeek/ctu-sme-11-remcos/conn.log.labeled",
+        "net/pcap/slips-test-cc-capture-1.pcap",
+        "net/suricata/slips-test6-malicious.eve.json",
+    ] {
+        let path = unmask_testdata::existing(rel);
+        unmask_flows::read_path(&path, &unmask_flows::ReadOptions::default(), &mut |r| {
+            records.push(r)
+        })
+        .unwrap();
+    }
+    let text = unmask_testdata::read_text("net/intel/maltrail-remcos.txt");
+    let build = || {
+        let mut trails = Trails::default();
+        assert!(trails.add_text("remcos.txt", "remcos", &text).is_empty());
+        let nets = Networks::from_cidrs(&["192.168.0.0/16", "147.32.80.0/24"]).unwrap();
+        pipeline(nets, trails, Safelist::default(), 0.0)
+    };
+    let db = IpDb::bundled().unwrap();
+    let mut whole = build();
+    records.iter().for_each(|r| whole.push(r));
+    let whole = whole.finish(Some(db), None);
+    assert!(whole.findings.len() > 5, "{}", whole.findings.len());
+    assert!(whole
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::ThreatIntel));
+
+    for k in [2usize, 3, 5] {
+        let mut shards: Vec<Pipeline> = (0..k).map(|_| build()).collect();
+        for (i, r) in records.iter().enumerate() {
+            shards[i % k].push(r);
+        }
+        let mut merged = shards.pop().unwrap();
+        while let Some(s) = shards.pop() {
+            merged.merge(s).unwrap();
+        }
+        let merged = merged.finish(Some(db), None);
+        assert_eq!(merged.tally, whole.tally, "{k} shards");
+        assert_eq!(merged.countries, whole.countries, "{k} shards");
+        assert_eq!(merged.pairs, whole.pairs, "{k} shards");
+        let json = |r: &FlowReport| -> Vec<serde_json::Value> {
+            r.findings
+                .iter()
+                .map(|f| serde_json::to_value(f).unwrap())
+                .collect()
+        };
+        assert_eq!(json(&merged), json(&whole), "{k} shards");
+    }
+}
+
+/// A pipeline of another configuration cannot be merged in: its state means other things.
+#[test]
+fn merge_refuses_another_configuration() {
+    let mut a = pipeline(
+        Networks::default(),
+        Trails::default(),
+        Safelist::default(),
+        0.8,
+    );
+    let other = AnalysisConfig {
+        detect: DetectConfig {
+            bulk_window_s: 60,
+            ..DetectConfig::default()
+        },
+        ..AnalysisConfig::default()
+    };
+    let b = Pipeline::new(Classifier::default(), other);
+    assert!(a.merge(b).is_err());
+}

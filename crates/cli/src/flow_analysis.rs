@@ -117,7 +117,7 @@ fn config(args: &AnalysisArgs) -> AnalysisConfig {
         },
         min_beacon: args.min_beacon,
         min_owner_score: args.min_owner_score,
-        every_pair: false,
+        ..AnalysisConfig::default()
     }
 }
 
