@@ -127,8 +127,8 @@ impl Summary {
         let mut parents: Vec<(String, String)> = Vec::new();
         let mut lists: Vec<String> = Vec::new();
         for e in &f.exposures {
-            for l in &e.entity.lists {
-                let p = (l.entity_name.clone(), l.entity_id.clone());
+            for (id, name, l) in e.entity.view.reached_listings() {
+                let p = (name.to_string(), id.to_string());
                 if !parents.contains(&p) {
                     parents.push(p);
                 }
@@ -136,8 +136,8 @@ impl Summary {
                     lists.push(l.list.clone());
                 }
                 self.bases
-                    .entry((l.list.clone(), l.entity_id.clone()))
-                    .or_insert_with(|| (l.entity_name.clone(), l.basis.clone()));
+                    .entry((l.list.clone(), id.to_string()))
+                    .or_insert_with(|| (name.to_string(), l.basis.clone()));
             }
         }
         for p in parents {
@@ -227,13 +227,13 @@ fn print_asset(w: &mut dyn Write, a: &Asset, f: &AssetFindings) -> std::io::Resu
         writeln!(w, "  mac: {d}")?;
     }
     for e in &f.exposures {
-        let x = &e.entity;
+        let x = &e.entity.view;
         let mut chain = format!("{} ({})", x.name, x.entity_id);
         for h in &x.path {
             let rel = if h.reversed {
                 format!("{} (reverse)", h.relation)
             } else {
-                h.relation.clone()
+                h.relation.to_string()
             };
             chain.push_str(&format!(" -{rel}-> {}", h.name));
         }
@@ -245,18 +245,18 @@ fn print_asset(w: &mut dyn Write, a: &Asset, f: &AssetFindings) -> std::io::Resu
                 ev.field, ev.value, ev.at, ev.how
             )?;
         }
-        if x.lists.is_empty() {
+        let reached = x.reached_listings();
+        if reached.is_empty() {
             writeln!(w, "       lists: none on the path (attributed, not listed)")?;
         } else {
-            let ls: Vec<String> = x
-                .lists
+            let ls: Vec<String> = reached
                 .iter()
-                .map(|l| {
+                .map(|(id, name, l)| {
                     let since = l.since.as_deref().unwrap_or("date not given");
-                    if l.entity_id == x.entity_id {
+                    if *id == x.entity_id {
                         format!("{} {since}", l.list)
                     } else {
-                        format!("{} {since} ({})", l.list, l.entity_name)
+                        format!("{} {since} ({name})", l.list)
                     }
                 })
                 .collect();

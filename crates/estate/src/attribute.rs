@@ -12,66 +12,27 @@ use std::sync::{Arc, RwLock};
 use unmask_model::{EntIdx, EntityKind, ExposedEntity, Graph, IdKind, NameRole};
 use unmask_screen::{Query, Screener};
 
-/// A list membership that reaches an exposure, with its legal basis.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ListRef {
-    /// List code, e.g. `FCC_COVERED_LIST`.
-    pub list: String,
-    pub since: Option<String>,
-    /// The law or rule and, where known, the entry or category that names the entity.
-    pub basis: String,
-    /// The citation the list source gives, if any.
-    pub citation: Option<String>,
-    /// The listed entity (the matched entity itself or an ancestor on the path).
-    pub entity_id: String,
-    pub entity_name: String,
-    pub source: String,
-}
-
-/// One hop of the relation chain from the attributed entity to a listed one.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PathHop {
-    pub relation: String,
-    /// True when an identity-like relation was walked against its direction.
-    pub reversed: bool,
-    pub entity_id: String,
-    pub name: String,
-    pub source: String,
-    /// List codes of the hop's entity.
-    pub lists: Vec<String>,
-}
-
 /// What the graph says about one entity, computed once per entity.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EntityExposure {
-    #[serde(skip)]
     pub entity: EntIdx,
-    pub entity_id: String,
-    pub name: String,
-    /// Memberships of the entity and of every listed entity its relations lead to.
-    pub lists: Vec<ListRef>,
-    /// The shortest chain to a listed ancestor (empty when the entity itself is listed or
-    /// nothing listed is reachable).
-    pub path: Vec<PathHop>,
-    /// The entity, every entity on its paths and every listed ancestor.
-    #[serde(skip)]
-    pub family: Vec<EntIdx>,
-    /// The same facts in the one shape every output serializes.
-    #[serde(skip)]
+    /// The entity, its listings and paths in the one shape every output serializes.
     pub view: ExposedEntity,
+    /// The entity, every entity on its paths and every listed ancestor.
+    pub family: Vec<EntIdx>,
 }
 
 impl EntityExposure {
     /// Whether the entity or one reachable through its relations is on a list.
     pub fn is_listed(&self) -> bool {
-        !self.lists.is_empty()
+        self.view.exposed
     }
     /// The listed parents (ids and names), most direct first.
     pub fn listed_parents(&self) -> Vec<(&str, &str)> {
         let mut v: Vec<(&str, &str)> = Vec::new();
-        for l in &self.lists {
-            if !v.iter().any(|(id, _)| *id == l.entity_id) {
-                v.push((&l.entity_id, &l.entity_name));
+        for (id, name, _) in self.view.reached_listings() {
+            if !v.iter().any(|(x, _)| *x == id) {
+                v.push((id, name));
             }
         }
         v
@@ -517,67 +478,19 @@ impl Attributor {
             return x;
         }
         let g = self.graph();
-        let ent = g.entity(e);
-        let mut lists = Vec::new();
-        let push_lists = |lists: &mut Vec<ListRef>, idx: EntIdx| {
-            let le = g.entity(idx);
-            for m in &le.memberships {
-                if lists
-                    .iter()
-                    .any(|l: &ListRef| l.entity_id == le.id && l.list == m.list)
-                {
-                    continue;
-                }
-                lists.push(ListRef {
-                    list: m.list.clone(),
-                    since: m.since.clone(),
-                    basis: legal_basis(&m.list, &le.id),
-                    citation: m.citation.clone(),
-                    entity_id: le.id.clone(),
-                    entity_name: le.primary_name().to_string(),
-                    source: m.source.clone(),
-                });
-            }
-        };
-        push_lists(&mut lists, e);
         let paths = g.exposure_paths(e, 6);
         let mut family = vec![e];
         for p in &paths {
-            push_lists(&mut lists, p.listed);
             for h in &p.hops {
                 if !family.contains(&h.to) {
                     family.push(h.to);
                 }
             }
         }
-        let path = paths
-            .first()
-            .map(|p| {
-                p.hops
-                    .iter()
-                    .map(|h| {
-                        let edge = g.edge(h.edge);
-                        let to = g.entity(h.to);
-                        PathHop {
-                            relation: edge.kind.as_str().to_string(),
-                            reversed: h.reversed,
-                            entity_id: to.id.clone(),
-                            name: to.primary_name().to_string(),
-                            source: edge.source.clone(),
-                            lists: to.memberships.iter().map(|m| m.list.clone()).collect(),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         let x = Arc::new(EntityExposure {
             entity: e,
-            entity_id: ent.id.clone(),
-            name: ent.primary_name().to_string(),
-            lists,
-            path,
-            family,
             view: g.exposed_entity(e, &paths),
+            family,
         });
         self.entities.insert(e, x.clone());
         x
@@ -956,7 +869,7 @@ impl Attributor {
         let names = |me: &Self, xs: &[EntIdx]| -> String {
             let mut v: Vec<String> = Vec::new();
             for &x in xs {
-                let n = me.entity_exposure(x).name.clone();
+                let n = me.entity_exposure(x).view.name.clone();
                 if !v.contains(&n) {
                     v.push(n);
                 }

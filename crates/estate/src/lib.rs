@@ -36,8 +36,8 @@
 //! let attr = Attributor::new(std::sync::Arc::new(unmask_screen::Screener::new(graph)));
 //! let found = attr.attribute(&inv.records[0]);
 //! assert!(found.is_exposed());
-//! assert_eq!(found.exposures[0].entity.entity_id, "curated:ezviz");
-//! assert_eq!(found.exposures[0].entity.path[0].entity_id, "curated:hikvision");
+//! assert_eq!(found.exposures[0].entity.view.entity_id, "curated:ezviz");
+//! assert_eq!(found.exposures[0].entity.view.path[0].entity_id, "curated:hikvision");
 //! // The MAC belongs to Axis: both facts are reported.
 //! assert!(found.conflicts[0].to_lowercase().contains("axis"));
 //! ```
@@ -52,8 +52,7 @@ mod report;
 mod table;
 
 pub use attribute::{
-    legal_basis, AssetFindings, Attributor, EntityExposure, Evidence, Exposure, ListRef,
-    MacFinding, PathHop,
+    legal_basis, AssetFindings, Attributor, EntityExposure, Evidence, Exposure, MacFinding,
 };
 pub use inventory::{
     attach_apps, read_apps, read_inventory, AppRecord, Asset, AssetKey, Observed, Platform,

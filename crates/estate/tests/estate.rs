@@ -62,7 +62,7 @@ fn mac_in(prefix: &str) -> Mac {
 fn ids(f: &AssetFindings) -> Vec<String> {
     f.exposures
         .iter()
-        .map(|e| e.entity.entity_id.clone())
+        .map(|e| e.entity.view.entity_id.clone())
         .collect()
 }
 
@@ -111,7 +111,13 @@ fn check(row: &str, banner: Option<&str>, app: Option<&str>, expect: Expect<'_>)
     let listed: BTreeSet<&str> = f
         .exposures
         .iter()
-        .flat_map(|e| e.entity.lists.iter().map(|l| l.entity_id.as_str()))
+        .flat_map(|e| {
+            e.entity
+                .view
+                .reached_listings()
+                .into_iter()
+                .map(|(id, _, _)| id)
+        })
         .collect();
     for l in expect.listed {
         assert!(
@@ -524,7 +530,7 @@ fn largest_unrelated_registrants_attribute_to_nothing_restricted() {
                     "{org}: {:?}",
                     f.exposures
                         .iter()
-                        .map(|e| (&e.entity.entity_id, &e.evidence[0].how))
+                        .map(|e| (&e.entity.view.entity_id, &e.evidence[0].how))
                         .collect::<Vec<_>>()
                 ));
             }
@@ -781,25 +787,24 @@ fn broken_xml_is_reported_with_its_line() {
 fn exposure_carries_lists_with_legal_basis_and_path() {
     let attr = attributor(graph());
     let f = attr.attribute(&asset(None, Some("EZVIZ"), None));
-    let e = &f.exposures[0].entity;
+    let e = &f.exposures[0].entity.view;
     assert_eq!(e.path[0].relation, "brand_of");
     assert_eq!(e.path[0].entity_id, "curated:hikvision");
-    let fcc = e
-        .lists
-        .iter()
-        .find(|l| l.list == "FCC_COVERED_LIST")
-        .unwrap();
+    let reached = e.reached_listings();
+    let find = |list: &str| {
+        reached
+            .iter()
+            .find(|(_, _, l)| l.list == list)
+            .unwrap_or_else(|| panic!("{list} not reached"))
+    };
+    let (id, _, fcc) = find("FCC_COVERED_LIST");
+    assert_eq!(*id, "curated:hikvision");
     assert!(fcc.basis.contains("Hikvision") && fcc.since.as_deref() == Some("2021-03-12"));
-    let ndaa = e
-        .lists
-        .iter()
-        .find(|l| l.list == "NDAA_FY2019_S889")
-        .unwrap();
+    let (_, _, ndaa) = find("NDAA_FY2019_S889");
     assert!(ndaa.basis.contains("(f)(3)(B)"));
-    assert!(e
-        .lists
+    assert!(reached
         .iter()
-        .any(|l| l.list == "DOD_1260H" && l.entity_id == "curated:cetc"));
+        .any(|(id, _, l)| l.list == "DOD_1260H" && *id == "curated:cetc"));
 }
 
 proptest! {

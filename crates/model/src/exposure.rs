@@ -75,23 +75,19 @@ pub struct ExposedEntity {
 }
 
 impl ExposedEntity {
-    /// Every listing reached, with the listed entity's id and name: the entity's own, then each
-    /// path's end, without repeats.
+    /// Every listing reached, with the listed entity's id and name: the entity's own, then
+    /// those along each path, one per (entity, list).
     pub fn reached_listings(&self) -> Vec<(&str, &str, &Listing)> {
         let mut out: Vec<(&str, &str, &Listing)> = Vec::new();
-        for l in &self.lists {
-            out.push((&self.entity_id, &self.name, l));
-        }
-        for p in std::iter::once(&self.path).chain(&self.other_paths) {
-            for h in p {
-                for l in &h.lists {
-                    if !out
-                        .iter()
-                        .any(|(id, _, x)| *id == h.entity_id && x.list == l.list)
-                    {
-                        out.push((&h.entity_id, &h.name, l));
-                    }
-                }
+        let own = self.lists.iter().map(|l| (&self.entity_id, &self.name, l));
+        let reached = std::iter::once(&self.path)
+            .chain(&self.other_paths)
+            .flatten()
+            .flat_map(|h| h.lists.iter().map(move |l| (&h.entity_id, &h.name, l)));
+        // One listing per (entity, list): the same list from several sources counts once.
+        for (id, name, l) in own.chain(reached) {
+            if !out.iter().any(|(x, _, y)| *x == id && y.list == l.list) {
+                out.push((id, name, l));
             }
         }
         out
