@@ -40,7 +40,6 @@ mod countries;
 mod finding;
 mod owner;
 mod pipeline;
-mod read;
 
 pub use assets::{AssetIndex, AssetRef, InventoryInput};
 pub use classify::{Classifier, RecordClass};
@@ -49,5 +48,4 @@ pub use countries::{controlled_by_country, CountryRow};
 pub use finding::*;
 pub use owner::{org_variants, OwnerScreen, CORE_NAME_MIN_SCORE};
 pub use pipeline::{FlowReport, Pipeline, Tally};
-pub use read::ReadOutcome;
 pub use unmask_detect::{AnalysisWindow, MergeError};

@@ -60,10 +60,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         }
         let opts = ReadOptions::default();
         let rep = collector.run(&limits, &opts, &mut tee(parquet, sink));
-        let mut outcome = unmask_analysis::ReadOutcome::default();
-        outcome.add(rep, opts.max_diagnostics);
         Ok(Inputs {
-            outcome,
+            outcome: rep,
             from: format!("udp://{addr}"),
         })
     })

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use unmask_analysis::{
     AnalysisConfig, AssetIndex, Classifier, Evidence, FlowReport, InventoryInput, Pipeline,
-    ReadOutcome, DEFAULT_MIN_BEACON, DEFAULT_MIN_OWNER_SCORE,
+    DEFAULT_MIN_BEACON, DEFAULT_MIN_OWNER_SCORE,
 };
 use unmask_detect::DetectConfig;
 use unmask_enrich::{IpDb, Networks, Safelist, Trails};
@@ -69,7 +69,7 @@ pub struct AnalysisArgs {
 /// Where the records of a run came from, for the summary ("3 file(s)", "udp://127.0.0.1:2055").
 #[derive(Debug, Default)]
 pub struct Inputs {
-    pub outcome: ReadOutcome,
+    pub outcome: unmask_flows::ReadReport,
     pub from: String,
 }
 /// A reader's sink that writes each record to `parquet` (if any) and hands it to `sink`.

@@ -3,8 +3,8 @@
 use crate::flow_analysis::{analyse, tee_ref, AnalysisArgs, Inputs};
 use anyhow::Context;
 use std::path::PathBuf;
-use unmask_analysis::ReadOutcome;
 use unmask_flows::FlowRecord;
+use unmask_flows::ReadReport;
 
 /// Find beacons, bulk uploads and restricted-owner infrastructure in flow logs.
 #[derive(Debug, clap::Args)]
@@ -25,17 +25,17 @@ fn read_all(
     sink: &mut dyn FnMut(&FlowRecord),
 ) -> anyhow::Result<Inputs> {
     let opts = unmask_flows::ReadOptions::default();
-    let mut outcome = ReadOutcome::default();
+    let mut outcome = ReadReport::default();
     for p in paths {
         if let Some(w) = parquet.as_deref_mut() {
             w.set_source_file(Some(&p.display().to_string()));
         }
         let mut each = tee_ref(parquet.as_deref_mut(), sink);
-        outcome
-            .read_path(p, &opts, &mut each)
+        let rep = unmask_flows::read_path_batches(p, &opts, &mut |b| b.iter().for_each(&mut each))
             .with_context(|| format!("reading {}", p.display()))?;
+        outcome.merge(rep, opts.max_diagnostics);
     }
-    let from = format!("{} file(s)", outcome.files);
+    let from = format!("{} file(s)", outcome.files.len());
     Ok(Inputs { outcome, from })
 }
 

@@ -680,16 +680,7 @@ fn dotted_quad(w: &[u8], len: usize) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(o.to_array()[0].to_le_bytes()))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub(crate) use unmask_model::time::days_from_civil;
 
 /// Parses `YYYY-MM-DD[T| ]HH:MM:SS[.frac][Z|±HH:MM|±HHMM]` into microseconds since the epoch
 /// (UTC; a time without zone is taken as UTC).
