@@ -53,6 +53,7 @@ use std::path::{Path, PathBuf};
 
 pub use unmask_model::{Diagnostic, RowCounts};
 
+mod blocks;
 mod eve;
 mod netflow;
 mod nfdump;
