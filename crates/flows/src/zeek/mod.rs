@@ -1,4 +1,29 @@
 //! Zeek conn.log readers: the tab-separated form driven by its header lines, and JSON.
+//!
+//! How a TSV block is read, fastest first:
+//!
+//! - A block's separators and newlines are found together as 64-byte bit masks (`wide` SIMD,
+//!   safe code).
+//! - When the `#fields` are Zeek's default columns in order (after leading columns such as
+//!   `_node_name`, before trailing ones such as `ip_proto` or labels: a [`header`] `Plan`),
+//!   each row's separators are popped from the masks in column order (`walk`, `fast`'s
+//!   `planned_record`) and no field starts are written; any other layout, or a row the plan
+//!   does not fit (too few or too many columns), goes by field starts (`Row`). A header line
+//!   that gives or takes away a plan hands the rest of the block to the other walk.
+//! - Data rows go first through the fast path (`fast`: epoch times as sixteen digits in one
+//!   vector paired by multiply-adds, dotted quads sixteen bytes at a time with each octet's
+//!   word kept by its digit flags, counts, ports and durations as words, protocol and state
+//!   names by a perfect-hash table of their tags), which returns `None` for anything unusual;
+//!   the general parser ([`reference`]) then decides and names the column and value. Both give
+//!   the same record: the tests read every sample and proptest fragments with the fast path
+//!   off on the reference side, count the rows the plan took, and try every byte in every
+//!   digit place.
+//! - Planned rows push into the sink's buffer taken for the run (`Ctx::pushes`), with no
+//!   dispatch on the sink per record.
+//! - Blocks after the first are parsed by the pool of [`crate::blocks`]; a parsing thread stops
+//!   at a header line, and the reading thread reads every header line, finishing that block
+//!   itself and reading again the blocks in flight if the layout changed (so it never scans
+//!   blocks for `#`). Cut last lines and over-long lines stay on the reading thread too.
 
 use std::io::Read;
 
